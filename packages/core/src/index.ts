@@ -1,0 +1,14 @@
+export type { Crdt, Digest, StateOf, ValueOf } from './crdt.js';
+export { assertDot, compareDots, type Dot } from './dot.js';
+export { DotContext } from './dot-context.js';
+export { DecodeError, MismatchError, NlbdError, OverflowError, ValidationError } from './errors.js';
+export {
+  assertTimestamp,
+  compareTimestamps,
+  HybridLogicalClock,
+  type HybridLogicalClockOptions,
+  type Timestamp,
+} from './hlc.js';
+export { assertSafeCount, safeAdd } from './integers.js';
+export { assertReplicaId, isReplicaId, MAX_REPLICA_ID_BYTES, randomReplicaId, type ReplicaId } from './replica-id.js';
+export { type Ordering, VersionVector } from './version-vector.js';
