@@ -1,5 +1,5 @@
-import { OverflowError, ValidationError } from './errors.js';
 import type { Dot } from './dot.js';
+import { OverflowError, ValidationError } from './errors.js';
 import { assertReplicaId, type ReplicaId } from './replica-id.js';
 
 /**
@@ -38,7 +38,10 @@ export const VersionVector = {
     for (const [replica, count] of entries) {
       assertReplicaId(replica, `${path}[${i}].replica`);
       if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-        throw new ValidationError(`count must be a safe integer ≥ 0, got ${String(count)}`, `${path}[${i}].count`);
+        throw new ValidationError(
+          `count must be a safe integer ≥ 0, got ${String(count)}`,
+          `${path}[${i}].count`,
+        );
       }
       if (vv.has(replica)) throw new ValidationError(`replica '${replica}' appears twice`, `${path}[${i}]`);
       if (count > 0) vv.set(replica, count);
@@ -59,7 +62,10 @@ export const VersionVector = {
   increment(vv: VersionVector, replica: ReplicaId): Dot {
     const counter = (vv.get(replica) ?? 0) + 1;
     if (!Number.isSafeInteger(counter)) {
-      throw new OverflowError(`event counter of '${replica}' exceeds Number.MAX_SAFE_INTEGER`, 'versionVector');
+      throw new OverflowError(
+        `event counter of '${replica}' exceeds Number.MAX_SAFE_INTEGER`,
+        'versionVector',
+      );
     }
     vv.set(replica, counter);
     return { replica, counter };
@@ -87,6 +93,19 @@ export const VersionVector = {
       }
     }
     return changed;
+  },
+
+  /**
+   * The pointwise minimum: the events both know. Over the vectors every replica has acknowledged,
+   * this is the causally stable prefix (what everyone has seen).
+   */
+  meet(a: VersionVector, b: VersionVector): VersionVector {
+    const out: VersionVector = new Map();
+    for (const [replica, count] of a) {
+      const min = Math.min(count, b.get(replica) ?? 0);
+      if (min > 0) out.set(replica, min);
+    }
+    return out;
   },
 
   /** `a ⊑ b`: every event `a` knows, `b` knows. */

@@ -1,0 +1,35 @@
+export {
+  type Causal,
+  causalLattice,
+  type DotFun,
+  type DotMap,
+  type DotSet,
+  DotSetStore,
+  type DotStore,
+  type DotValue,
+  dotFunStore,
+  dotMapStore,
+  keysTouchedBy,
+  liveDots,
+} from './causal.js';
+export { EWFlag, EWFlagReplica, type EWFlagState } from './ew-flag.js';
+export { GCounter, GCounterReplica, type GCounterState } from './g-counter.js';
+export { GSet, GSetReplica, type GSetState } from './g-set.js';
+export { compareStoredKeys, isBytesKey, type Key, loadKey, type StoredKey, storeKey } from './key.js';
+export { type LWWEntry, wins as lwwWins } from './lww.js';
+export { LWWMap, LWWMapReplica, type LWWMapState, type LWWReplicaOptions } from './lww-map.js';
+export { LWWRegister, LWWRegisterReplica, type LWWRegisterState } from './lww-register.js';
+export { MVRegister, MVRegisterReplica, type MVRegisterState } from './mv-register.js';
+export {
+  type CausalCrdt,
+  ORMap,
+  ORMapReplica,
+  type ORMapReplicaOptions,
+  type ORMapState,
+  type ORMapType,
+  type Presence,
+} from './or-map.js';
+export { ORSet, ORSetReplica, type ORSetState } from './or-set.js';
+export { PNCounter, PNCounterReplica, type PNCounterState, type PNEntry } from './pn-counter.js';
+export { type ChangeEvent, Replica, type ReplicaOptions } from './replica.js';
+export { assertValue, MAX_VALUE_DEPTH, type Value, valueEquals } from './value.js';

@@ -1,0 +1,230 @@
+import {
+  assertReplicaId,
+  compareTimestamps,
+  type Digest,
+  DotContext,
+  HybridLogicalClock,
+  type ReplicaId,
+  type Timestamp,
+  ValidationError,
+  type VersionVector,
+} from '@nlbd/core';
+import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
+import { type LWWEntry, stamp, timestampOf, wins } from './lww.js';
+import { assertValue, type Value, valueEquals } from './value.js';
+import { Replica, type ReplicaOptions } from './replica.js';
+
+/**
+ * An LWW-Map's state: the winning write per key (a deletion is a write: a tombstone) and the
+ * causal context of every write reflected. Invariant: every entry's dot is in `context`.
+ */
+export interface LWWMapState {
+  readonly entries: Map<StoredKey, LWWEntry>;
+  readonly context: DotContext;
+}
+
+function entryEquals(a: LWWEntry, b: LWWEntry): boolean {
+  return a === b || (a.wall === b.wall && a.counter === b.counter && a.replica === b.replica && a.seq === b.seq && a.deleted === b.deleted && valueEquals(a.value, b.value));
+}
+
+function deltaOf(key: StoredKey, entry: LWWEntry): LWWMapState {
+  const context = DotContext.empty();
+  DotContext.addEvent(context, entry.replica, entry.seq);
+  return { entries: new Map([[key, entry]]), context };
+}
+
+/**
+ * LWW-Map: a map whose keys hold the value of the last write, by hybrid-logical timestamp with
+ * ties broken by replica id. A delete is a timestamped write (a tombstone), so a set and a
+ * delete of one key resolve by time like two sets. Tombstones are dropped by {@link LWWMap.compact}
+ * once every replica has seen them.
+ * Concurrent case: alice sets `k` to 1 at 10:00:01, bob deletes `k` at 10:00:02: `k` is absent
+ * everywhere; had alice written later, `k` would be 1 everywhere.
+ * @example
+ * const clock = new HybridLogicalClock('alice');
+ * const s = LWWMap.empty();
+ * LWWMap.joinInto(s, LWWMap.set(s, 'alice', 'title', 'milk', clock));
+ * LWWMap.get(s, 'title'); // 'milk'
+ */
+export const LWWMap = {
+  type: 'lwwmap',
+  empty: (): LWWMapState => ({ entries: new Map(), context: DotContext.empty() }),
+  join(a: LWWMapState, b: LWWMapState): LWWMapState {
+    const out = LWWMap.clone(a);
+    LWWMap.joinInto(out, b);
+    return out;
+  },
+  joinInto(target: LWWMapState, source: LWWMapState): boolean {
+    let changed = DotContext.joinInto(target.context, source.context);
+    const entries = target.entries;
+    for (const [k, e] of source.entries) {
+      const cur = entries.get(k);
+      if (cur === undefined || (cur !== e && wins(e, cur))) {
+        entries.set(k, e);
+        changed = true;
+      }
+    }
+    return changed;
+  },
+  leq(a: LWWMapState, b: LWWMapState): boolean {
+    if (!DotContext.leq(a.context, b.context)) return false;
+    for (const [k, e] of a.entries) {
+      const o = b.entries.get(k);
+      if (o === undefined || (!entryEquals(o, e) && !wins(o, e))) return false;
+    }
+    return true;
+  },
+  equals(a: LWWMapState, b: LWWMapState): boolean {
+    if (a.entries.size !== b.entries.size || !DotContext.equals(a.context, b.context)) return false;
+    for (const [k, e] of a.entries) {
+      const o = b.entries.get(k);
+      if (o === undefined || !entryEquals(e, o)) return false;
+    }
+    return true;
+  },
+  /** The live keys and values, in a `Map` (byte keys come back as fresh `Uint8Array`s). */
+  value(s: LWWMapState): Map<Key, Value> {
+    const out = new Map<Key, Value>();
+    for (const [k, e] of s.entries) if (!e.deleted) out.set(loadKey(k), e.value as Value);
+    return out;
+  },
+  digest: (s: LWWMapState): Digest => ({ seen: DotContext.clone(s.context) }),
+  deltaSince(s: LWWMapState, d: Digest): LWWMapState {
+    const entries = new Map<StoredKey, LWWEntry>();
+    for (const [k, e] of s.entries) if (!DotContext.hasEvent(d.seen, e.replica, e.seq)) entries.set(k, e);
+    return { entries, context: DotContext.clone(s.context) };
+  },
+  clone: (s: LWWMapState): LWWMapState => ({ entries: new Map(s.entries), context: DotContext.clone(s.context) }),
+
+  /** The value under `key`, or `undefined` if absent or deleted. */
+  get(s: LWWMapState, key: Key): Value | undefined {
+    const e = s.entries.get(storeKey(key));
+    return e === undefined || e.deleted ? undefined : e.value;
+  },
+  /** Whether `key` holds a live value. */
+  has(s: LWWMapState, key: Key): boolean {
+    const e = s.entries.get(storeKey(key));
+    return e !== undefined && !e.deleted;
+  },
+  /** The number of live keys. */
+  size(s: LWWMapState): number {
+    let n = 0;
+    for (const e of s.entries.values()) if (!e.deleted) n++;
+    return n;
+  },
+
+  /** The delta writing `value` under `key`, stamped by `clock` (which must be `replica`'s). */
+  set(s: LWWMapState, replica: ReplicaId, key: Key, value: Value, clock: HybridLogicalClock): LWWMapState {
+    assertReplicaId(replica, 'set.replica');
+    const k = storeKey(key, 'set.key');
+    assertValue(value, 'set.value');
+    return deltaOf(k, stamp(clock, replica, s.context, s.entries.get(k), value));
+  },
+  /** The delta deleting `key` (a tombstone write); empty if `key` holds nothing here. */
+  delete(s: LWWMapState, replica: ReplicaId, key: Key, clock: HybridLogicalClock): LWWMapState {
+    assertReplicaId(replica, 'delete.replica');
+    const k = storeKey(key, 'delete.key');
+    const cur = s.entries.get(k);
+    if (cur === undefined || cur.deleted) return LWWMap.empty();
+    return deltaOf(k, stamp(clock, replica, s.context, cur, undefined));
+  },
+
+  /**
+   * Mutates `s`: drops the tombstones whose write is in `stable`, the version vector every
+   * replica has acknowledged (see `VersionVector.meet`). Since every replica has seen such a
+   * tombstone, none holds an older write for that key, and nothing deleted comes back.
+   * Returns how many tombstones were dropped.
+   */
+  compact(s: LWWMapState, stable: VersionVector): number {
+    let dropped = 0;
+    for (const [k, e] of s.entries) {
+      if (e.deleted && e.seq <= (stable.get(e.replica) ?? 0)) {
+        s.entries.delete(k);
+        dropped++;
+      }
+    }
+    return dropped;
+  },
+} as const;
+
+/** Options of an {@link LWWMapReplica} or {@link LWWRegisterReplica}. */
+export interface LWWReplicaOptions<S> extends ReplicaOptions<S> {
+  /** The replica's clock; a new `HybridLogicalClock(id)` by default. Its replica must be `id`. */
+  readonly clock?: HybridLogicalClock;
+}
+
+/** The clock an LWW replica uses: the given one (checked to be `id`'s) or a new one. */
+export function clockFor(id: ReplicaId, clock: HybridLogicalClock | undefined): HybridLogicalClock {
+  if (clock === undefined) return new HybridLogicalClock(id);
+  if (clock.replica !== id) throw new ValidationError(`clock belongs to '${clock.replica}', not '${id}'`, 'options.clock');
+  return clock;
+}
+
+/**
+ * Refuses a remote LWW state carrying a malformed timestamp or one too far in the future for
+ * `clock`; returns the greatest timestamp it carries, for the clock to adopt.
+ */
+export function checkLWWEntries(clock: HybridLogicalClock, entries: Iterable<LWWEntry>): Timestamp | undefined {
+  let latest: Timestamp | undefined;
+  let i = 0;
+  for (const e of entries) {
+    const ts = timestampOf(e);
+    clock.check(ts, `entries[${i++}]`);
+    if (latest === undefined || compareTimestamps(ts, latest) > 0) latest = ts;
+  }
+  return latest;
+}
+
+/**
+ * A replica of an {@link LWWMap}, with its own hybrid logical clock. Remote states whose
+ * timestamps are malformed or too far ahead of the clock are refused with a `ValidationError`
+ * and change nothing.
+ * @example
+ * const m = new LWWMapReplica('alice');
+ * m.set('title', 'milk');
+ * m.get('title'); // 'milk'
+ */
+export class LWWMapReplica extends Replica<LWWMapState, Map<Key, Value>> {
+  /** The clock stamping this replica's writes. */
+  readonly clock: HybridLogicalClock;
+  #latest: Timestamp | undefined;
+
+  constructor(id: ReplicaId, options: LWWReplicaOptions<LWWMapState> = {}) {
+    super(LWWMap, id, options);
+    this.clock = clockFor(id, options.clock);
+  }
+  /** Writes `value` under `key`; returns the delta. */
+  set(key: Key, value: Value): LWWMapState {
+    return this.applyLocal(LWWMap.set(this.state, this.id, key, value, this.clock));
+  }
+  /** Deletes `key`; returns the delta (empty if `key` was absent). */
+  delete(key: Key): LWWMapState {
+    return this.applyLocal(LWWMap.delete(this.state, this.id, key, this.clock));
+  }
+  /** The value under `key`, or `undefined`. */
+  get(key: Key): Value | undefined {
+    return LWWMap.get(this.state, key);
+  }
+  /** Whether `key` holds a live value. */
+  has(key: Key): boolean {
+    return LWWMap.has(this.state, key);
+  }
+  /** Drops tombstones every replica has seen (see {@link LWWMap.compact}); returns how many. */
+  compact(stable: VersionVector): number {
+    return LWWMap.compact(this.state, stable);
+  }
+  protected override checkIncoming(incoming: LWWMapState): void {
+    this.#latest = checkLWWEntries(this.clock, incoming.entries.values());
+  }
+  protected override afterMerge(): void {
+    if (this.#latest !== undefined && this.#latest.replica !== this.id) this.clock.receive(this.#latest);
+  }
+  protected override touchedKeys(delta: LWWMapState): Key[] {
+    const keys: Key[] = [];
+    for (const [k, e] of delta.entries) {
+      const cur = this.state.entries.get(k);
+      if (cur === undefined || wins(e, cur)) keys.push(loadKey(k));
+    }
+    return keys;
+  }
+}

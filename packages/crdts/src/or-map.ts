@@ -1,0 +1,204 @@
+import { assertReplicaId, type Crdt, DotContext, HybridLogicalClock, type ReplicaId } from '@nlbd/core';
+import {
+  type Causal,
+  causalLattice,
+  contextOf,
+  type DotMap,
+  type DotSet,
+  type DotStore,
+  DotSetStore,
+  dotMapStore,
+  dotsOf,
+  keysTouchedBy,
+} from './causal.js';
+import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
+import { Replica, type ReplicaOptions } from './replica.js';
+
+/** A CRDT type whose state is a dot store with a context: it can share an OR-Map's context. */
+export interface CausalCrdt<T, V> extends Crdt<Causal<T>, V> {
+  readonly store: DotStore<T>;
+}
+
+/**
+ * How an OR-Map keeps a value of a type that has no dots of its own (counters, G-Set, LWW
+ * types): the dots of the updates that keep the key present, and the value's state.
+ */
+export interface Presence<S> {
+  readonly dots: DotSet;
+  readonly value: S;
+}
+
+function presenceStore<S>(crdt: Crdt<S, unknown>): DotStore<Presence<S>> {
+  const empty: Presence<S> = { dots: [], value: crdt.empty() };
+  return {
+    empty: () => empty,
+    isEmpty: (t) => t.dots.length === 0,
+    join(a, ca, b, cb) {
+      if (a === b) return a;
+      const dots = DotSetStore.join(a.dots, ca, b.dots, cb);
+      if (dots.length === 0) return empty;
+      if (dots === a.dots && crdt.leq(b.value, a.value)) return a;
+      return { dots, value: crdt.join(a.value, b.value) };
+    },
+    joinInto(target, ct, source, cs) {
+      const joined = this.join(target, ct, source, cs);
+      return joined === target ? undefined : joined;
+    },
+    forEachDot: (t, fn) => DotSetStore.forEachDot(t.dots, fn),
+    since: (t, seen) => (DotSetStore.since(t.dots, seen).length > 0 ? t : empty),
+    equals: (a, b) => DotSetStore.equals(a.dots, b.dots) && crdt.equals(a.value, b.value),
+    clone: (t) => ({ dots: t.dots.slice(), value: crdt.clone(t.value) }),
+  };
+}
+
+/** Whether a type's state is a dot store that can share a context. */
+function isCausal(crdt: Crdt<unknown, unknown>): crdt is CausalCrdt<unknown, unknown> {
+  return 'store' in crdt && typeof (crdt as { store?: unknown }).store === 'object';
+}
+
+/** An OR-Map over values of type `S` (as the update function sees them) showing `V`. */
+export interface ORMapType<S, V> extends CausalCrdt<DotMap<StoredKey, unknown>, Map<Key, V>> {
+  /** The type of every value in this map. */
+  readonly valueType: Crdt<S, V>;
+  /** Whether values share the map's causal context (dot-store types) or carry presence dots. */
+  readonly nestedCausal: boolean;
+  /** The dot store holding one key's value (the value type's, or presence dots around it). */
+  readonly valueStore: DotStore<unknown>;
+  /** The current state of the value under `key` (bottom if absent), for reading or mutators. */
+  get(s: ORMapState, key: Key): S;
+  /** Whether `key` is present. */
+  has(s: ORMapState, key: Key): boolean;
+  /**
+   * The delta applying `fn` to the value under `key`: `fn` gets the value's current state (for
+   * dot-store types, one that shares the map's context) and returns a delta of the value's type,
+   * made by that type's mutators.
+   */
+  update(s: ORMapState, replica: ReplicaId, key: Key, fn: (value: S) => S): ORMapState;
+  /** The delta removing `key`: everything under it that this replica has seen. */
+  remove(s: ORMapState, key: Key): ORMapState;
+}
+
+/** An OR-Map's state: a dot map from keys to the values' stores, and one shared context. */
+export type ORMapState = Causal<DotMap<StoredKey, unknown>>;
+
+const cache = new WeakMap<object, ORMapType<unknown, unknown>>();
+
+/**
+ * OR-Map: a map whose values are CRDTs of one type (any nlbd type, nested to any depth).
+ * Updates to one key merge by the value type's join; removing a key removes what the remover
+ * has seen. For dot-store values (OR-Set, MV-Register, EW-Flag, OR-Map) that is exact: a
+ * concurrent update survives alone. For values without dots (counters, G-Set, LWW types) the
+ * key survives a concurrent update with the value's whole joined state, since such state
+ * cannot be partly removed.
+ * Concurrent case: alice removes key `list` while bob adds `eggs` to the OR-Set under it: `list`
+ * stays, holding only `eggs`.
+ * @example
+ * const Todo = ORMap.of(ORSet);
+ * const s = Todo.empty();
+ * Todo.joinInto(s, Todo.update(s, 'alice', 'list', (set) => ORSet.add(set, 'alice', 'milk')));
+ * Todo.value(s); // Map { 'list' → Set { 'milk' } }
+ */
+export const ORMap = {
+  /** The OR-Map type whose values are of type `valueType` (one descriptor per value type). */
+  of<S, V>(valueType: Crdt<S, V>): ORMapType<S, V> {
+    const hit = cache.get(valueType);
+    if (hit !== undefined) return hit as ORMapType<S, V>;
+    const causal = isCausal(valueType);
+    const inner: DotStore<unknown> = causal
+      ? (valueType as CausalCrdt<unknown, unknown>).store
+      : (presenceStore(valueType) as DotStore<unknown>);
+    const store = dotMapStore<StoredKey, unknown>(inner);
+    const lattice = causalLattice(store);
+    const viewOf = (s: ORMapState, k: StoredKey): S => {
+      const nested = s.store.get(k);
+      if (causal) return { store: nested ?? inner.empty(), context: s.context } as S;
+      return nested === undefined ? valueType.empty() : (nested as Presence<S>).value;
+    };
+    const type: ORMapType<S, V> = {
+      type: `ormap<${valueType.type}>`,
+      ...lattice,
+      store,
+      valueType,
+      nestedCausal: causal,
+      valueStore: inner,
+      value(s) {
+        const out = new Map<Key, V>();
+        for (const k of s.store.keys()) out.set(loadKey(k), valueType.value(viewOf(s, k)));
+        return out;
+      },
+      get: (s, key) => viewOf(s, storeKey(key, 'key')),
+      has: (s, key) => s.store.has(storeKey(key, 'key')),
+      update(s, replica, key, fn) {
+        assertReplicaId(replica, 'update.replica');
+        const k = storeKey(key, 'update.key');
+        const delta = fn(viewOf(s, k));
+        if (causal) {
+          const d = delta as Causal<unknown>;
+          const deltaStore = new Map<StoredKey, unknown>();
+          if (!inner.isEmpty(d.store)) deltaStore.set(k, d.store);
+          return { store: deltaStore, context: DotContext.clone(d.context) };
+        }
+        const dot = { replica, counter: DotContext.max(s.context, replica) + 1 };
+        const current = s.store.get(k) as Presence<S> | undefined;
+        return {
+          store: new Map([[k, { dots: [dot], value: delta }]]),
+          context: contextOf([dot, ...(current?.dots ?? [])]),
+        };
+      },
+      remove(s, key) {
+        const nested = s.store.get(storeKey(key, 'remove.key'));
+        return { store: new Map(), context: contextOf(nested === undefined ? [] : dotsOf(inner, nested)) };
+      },
+    };
+    cache.set(valueType, type as ORMapType<unknown, unknown>);
+    return type;
+  },
+} as const;
+
+/** Options of an {@link ORMapReplica}. */
+export interface ORMapReplicaOptions extends ReplicaOptions<ORMapState> {
+  /** A clock for nested LWW values (passed to `update` functions); new by default. */
+  readonly clock?: HybridLogicalClock;
+}
+
+/**
+ * A replica of an OR-Map type made by {@link ORMap.of}.
+ * @example
+ * const todo = new ORMapReplica(ORMap.of(ORSet), 'alice');
+ * todo.update('list', (set, id) => ORSet.add(set, id, 'milk'));
+ * todo.value; // Map { 'list' → Set { 'milk' } }
+ */
+export class ORMapReplica<S, V> extends Replica<ORMapState, Map<Key, V>> {
+  /** The OR-Map type. */
+  readonly type: ORMapType<S, V>;
+  /** A clock for nested LWW values, owned by this replica. */
+  readonly clock: HybridLogicalClock;
+
+  constructor(type: ORMapType<S, V>, id: ReplicaId, options: ORMapReplicaOptions = {}) {
+    super(type, id, options);
+    this.type = type;
+    this.clock = options.clock ?? new HybridLogicalClock(id);
+  }
+  /**
+   * Applies `fn` to the value under `key`; `fn` returns a delta of the value's type, made with
+   * that type's mutators (it gets this replica's id and clock). Returns the map delta.
+   */
+  update(key: Key, fn: (value: S, replica: ReplicaId, clock: HybridLogicalClock) => S): ORMapState {
+    return this.applyLocal(this.type.update(this.state, this.id, key, (v) => fn(v, this.id, this.clock)));
+  }
+  /** Removes `key` (what this replica has seen under it); returns the delta. */
+  remove(key: Key): ORMapState {
+    return this.applyLocal(this.type.remove(this.state, key));
+  }
+  /** The state of the value under `key` (bottom if absent). */
+  get(key: Key): S {
+    return this.type.get(this.state, key);
+  }
+  /** Whether `key` is present. */
+  has(key: Key): boolean {
+    return this.type.has(this.state, key);
+  }
+  protected override touchedKeys(delta: ORMapState): Key[] {
+    return keysTouchedBy(this.type.valueStore, this.state.store, delta).map(loadKey);
+  }
+}

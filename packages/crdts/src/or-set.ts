@@ -1,0 +1,90 @@
+import { assertReplicaId, DotContext, type ReplicaId } from '@nlbd/core';
+import {
+  type Causal,
+  causalLattice,
+  contextOf,
+  type DotMap,
+  type DotSet,
+  DotSetStore,
+  dotMapStore,
+  dotsOf,
+  keysTouchedBy,
+} from './causal.js';
+import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
+import { Replica, type ReplicaOptions } from './replica.js';
+
+/** An OR-Set's state: each present element with the dots of the adds that keep it; and the context. */
+export type ORSetState = Causal<DotMap<StoredKey, DotSet>>;
+
+const store = dotMapStore<StoredKey, DotSet>(DotSetStore);
+const lattice = causalLattice(store);
+
+/**
+ * OR-Set, add-wins: an add tags the element with a fresh dot; a remove removes only the tags
+ * (adds) it has seen. No tombstones: the causal context remembers what was removed.
+ * Concurrent case: alice removes `x` while bob adds `x`: `x` stays (bob's add was unseen).
+ * @example
+ * const s = ORSet.empty();
+ * ORSet.joinInto(s, ORSet.add(s, 'alice', 'x'));
+ * ORSet.joinInto(s, ORSet.remove(s, 'x'));
+ * ORSet.has(s, 'x'); // false
+ */
+export const ORSet = {
+  type: 'orset',
+  ...lattice,
+  store,
+  /** The elements, as a `Set` (byte elements come back as fresh `Uint8Array`s). */
+  value: (s: ORSetState): Set<Key> => new Set([...s.store.keys()].map(loadKey)),
+  /** Whether `element` is present. */
+  has: (s: ORSetState, element: Key): boolean => s.store.has(storeKey(element, 'element')),
+  /** The number of elements. */
+  size: (s: ORSetState): number => s.store.size,
+
+  /** The delta adding `element` (one fresh dot, replacing the add dots seen so far). */
+  add(s: ORSetState, replica: ReplicaId, element: Key): ORSetState {
+    assertReplicaId(replica, 'add.replica');
+    const e = storeKey(element, 'add.element');
+    const dot = { replica, counter: DotContext.max(s.context, replica) + 1 };
+    return { store: new Map([[e, [dot]]]), context: contextOf([dot, ...(s.store.get(e) ?? [])]) };
+  },
+  /** The delta removing `element`: its add dots seen so far; empty if absent. */
+  remove(s: ORSetState, element: Key): ORSetState {
+    const dots = s.store.get(storeKey(element, 'remove.element')) ?? [];
+    return { store: new Map(), context: contextOf(dots) };
+  },
+  /** The delta removing every element seen so far. */
+  clear: (s: ORSetState): ORSetState => ({ store: new Map(), context: contextOf(dotsOf(store, s.store)) }),
+} as const;
+
+/**
+ * A replica of an {@link ORSet}.
+ * @example
+ * const s = new ORSetReplica('alice');
+ * s.add('x');
+ * s.remove('x');
+ * s.has('x'); // false
+ */
+export class ORSetReplica extends Replica<ORSetState, Set<Key>> {
+  constructor(id: ReplicaId, options: ReplicaOptions<ORSetState> = {}) {
+    super(ORSet, id, options);
+  }
+  /** Adds `element`; returns the delta. */
+  add(element: Key): ORSetState {
+    return this.applyLocal(ORSet.add(this.state, this.id, element));
+  }
+  /** Removes `element` (the adds seen so far); returns the delta. */
+  remove(element: Key): ORSetState {
+    return this.applyLocal(ORSet.remove(this.state, element));
+  }
+  /** Removes every element seen so far; returns the delta. */
+  clear(): ORSetState {
+    return this.applyLocal(ORSet.clear(this.state));
+  }
+  /** Whether `element` is present. */
+  has(element: Key): boolean {
+    return ORSet.has(this.state, element);
+  }
+  protected override touchedKeys(delta: ORSetState): Key[] {
+    return keysTouchedBy(DotSetStore, this.state.store, delta).map(loadKey);
+  }
+}
