@@ -1,5 +1,5 @@
-import { OverflowError } from './errors.js';
 import { compareDots, type Dot } from './dot.js';
+import { OverflowError } from './errors.js';
 import type { ReplicaId } from './replica-id.js';
 import { VersionVector } from './version-vector.js';
 
@@ -50,7 +50,9 @@ export const DotContext = {
 
   /** Whether `dot` is in the context. */
   has(ctx: DotContext, dot: Dot): boolean {
-    return dot.counter <= (ctx.vv.get(dot.replica) ?? 0) || (ctx.cloud.get(dot.replica)?.has(dot.counter) ?? false);
+    return (
+      dot.counter <= (ctx.vv.get(dot.replica) ?? 0) || (ctx.cloud.get(dot.replica)?.has(dot.counter) ?? false)
+    );
   },
 
   /** Whether the dot `(replica, counter)` is in the context, without allocating a {@link Dot}. */
@@ -81,17 +83,16 @@ export const DotContext = {
 
   /**
    * Mutates `ctx`: makes and adds a fresh dot for `replica`, greater than every dot of that
-   * replica already held (cloud included). Throws {@link OverflowError} past the safe range.
+   * replica already held (cloud included), and adds nothing else: gaps below it stay unheld,
+   * since claiming an unseen dot would make a replica ignore the update it names.
+   * Throws {@link OverflowError} past the safe range, leaving `ctx` unchanged.
    */
   next(ctx: DotContext, replica: ReplicaId): Dot {
-    let top = ctx.vv.get(replica) ?? 0;
-    for (const c of ctx.cloud.get(replica) ?? []) if (c > top) top = c;
-    const counter = top + 1;
+    const counter = DotContext.max(ctx, replica) + 1;
     if (!Number.isSafeInteger(counter)) {
       throw new OverflowError(`event counter of '${replica}' exceeds Number.MAX_SAFE_INTEGER`, 'dotContext');
     }
-    ctx.vv.set(replica, counter);
-    ctx.cloud.delete(replica);
+    DotContext.addEvent(ctx, replica, counter);
     return { replica, counter };
   },
 

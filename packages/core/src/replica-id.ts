@@ -11,7 +11,12 @@ export type ReplicaId = string;
 export const MAX_REPLICA_ID_BYTES = 64;
 
 // C0 controls, DEL and C1 controls: they make ids ambiguous in logs and terminals.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
 
 function utf8Length(s: string): number {
   let bytes = 0;
@@ -19,10 +24,10 @@ function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    else if (c >= 0xd800 && c <= 0xdbff && isLowSurrogate(s.charCodeAt(i + 1))) {
       bytes += 4;
       i++;
-    } else bytes += 3;
+    } else bytes += 3; // a lone surrogate is encoded as U+FFFD, 3 bytes
   }
   return bytes;
 }
@@ -47,7 +52,8 @@ export function isReplicaId(value: unknown): value is ReplicaId {
  */
 export function assertReplicaId(value: unknown, path = 'replica'): asserts value is ReplicaId {
   if (isReplicaId(value)) return;
-  if (typeof value !== 'string') throw new ValidationError(`replica id must be a string, got ${typeof value}`, path);
+  if (typeof value !== 'string')
+    throw new ValidationError(`replica id must be a string, got ${typeof value}`, path);
   if (value.length === 0) throw new ValidationError('replica id must not be empty', path);
   if (CONTROL.test(value)) throw new ValidationError('replica id must not contain control characters', path);
   throw new ValidationError(`replica id must be at most ${MAX_REPLICA_ID_BYTES} UTF-8 bytes`, path);
