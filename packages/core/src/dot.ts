@@ -19,7 +19,10 @@ export function assertDot(value: unknown, path = 'dot'): asserts value is Dot {
   const { replica, counter } = value as { replica?: unknown; counter?: unknown };
   assertReplicaId(replica, `${path}.replica`);
   if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 1) {
-    throw new ValidationError(`dot counter must be a safe integer ≥ 1, got ${String(counter)}`, `${path}.counter`);
+    throw new ValidationError(
+      `dot counter must be a safe integer ≥ 1, got ${String(counter)}`,
+      `${path}.counter`,
+    );
   }
 }
 

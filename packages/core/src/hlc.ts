@@ -29,13 +29,20 @@ export function compareTimestamps(a: Timestamp, b: Timestamp): number {
  * replica id.
  */
 export function assertTimestamp(value: unknown, path = 'timestamp'): asserts value is Timestamp {
-  if (typeof value !== 'object' || value === null) throw new ValidationError('timestamp must be an object', path);
+  if (typeof value !== 'object' || value === null)
+    throw new ValidationError('timestamp must be an object', path);
   const { wall, counter, replica } = value as Record<string, unknown>;
   if (typeof wall !== 'number' || !Number.isSafeInteger(wall) || wall < 0) {
-    throw new ValidationError(`wall time must be a safe integer ≥ 0 (ms), got ${String(wall)}`, `${path}.wall`);
+    throw new ValidationError(
+      `wall time must be a safe integer ≥ 0 (ms), got ${String(wall)}`,
+      `${path}.wall`,
+    );
   }
   if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 0) {
-    throw new ValidationError(`counter must be a safe integer ≥ 0, got ${String(counter)}`, `${path}.counter`);
+    throw new ValidationError(
+      `counter must be a safe integer ≥ 0, got ${String(counter)}`,
+      `${path}.counter`,
+    );
   }
   assertReplicaId(replica, `${path}.replica`);
 }
@@ -73,7 +80,10 @@ export class HybridLogicalClock {
     assertReplicaId(replica, 'HybridLogicalClock.replica');
     const skew = options.maxForwardSkewMs ?? 60_000;
     if (!Number.isFinite(skew) || skew < 0) {
-      throw new ValidationError(`must be a finite number ≥ 0, got ${skew}`, 'HybridLogicalClock.maxForwardSkewMs');
+      throw new ValidationError(
+        `must be a finite number ≥ 0, got ${skew}`,
+        'HybridLogicalClock.maxForwardSkewMs',
+      );
     }
     this.replica = replica;
     this.#now = options.now ?? Date.now;
@@ -95,7 +105,10 @@ export class HybridLogicalClock {
 
   #advance(wall: number, counter: number): Timestamp {
     if (!Number.isSafeInteger(counter)) {
-      throw new OverflowError('logical counter exceeds Number.MAX_SAFE_INTEGER', 'HybridLogicalClock.counter');
+      throw new OverflowError(
+        'logical counter exceeds Number.MAX_SAFE_INTEGER',
+        'HybridLogicalClock.counter',
+      );
     }
     this.#wall = wall;
     this.#counter = counter;

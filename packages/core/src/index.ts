@@ -10,5 +10,11 @@ export {
   type Timestamp,
 } from './hlc.js';
 export { assertSafeCount, safeAdd } from './integers.js';
-export { assertReplicaId, isReplicaId, MAX_REPLICA_ID_BYTES, randomReplicaId, type ReplicaId } from './replica-id.js';
+export {
+  assertReplicaId,
+  isReplicaId,
+  MAX_REPLICA_ID_BYTES,
+  type ReplicaId,
+  randomReplicaId,
+} from './replica-id.js';
 export { type Ordering, VersionVector } from './version-vector.js';
