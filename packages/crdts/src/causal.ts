@@ -53,7 +53,10 @@ export function causalLattice<T>(store: DotStore<T>): CausalLattice<T> {
   const lattice = {
     empty: (): Causal<T> => ({ store: store.empty(), context: DotContext.empty() }),
     join(a: Causal<T>, b: Causal<T>): Causal<T> {
-      return { store: store.join(a.store, a.context, b.store, b.context), context: DotContext.join(a.context, b.context) };
+      return {
+        store: store.join(a.store, a.context, b.store, b.context),
+        context: DotContext.join(a.context, b.context),
+      };
     },
     joinInto(target: Causal<T>, source: Causal<T>): boolean {
       const joined = store.joinInto(target.store, target.context, source.store, source.context);
@@ -71,11 +74,15 @@ export function causalLattice<T>(store: DotStore<T>): CausalLattice<T> {
       const context = DotContext.subtract(s.context, d.seen);
       const mine = liveDots(store, s.store);
       for (const [r, c] of eachDot(d.live)) {
-        if (DotContext.hasEvent(s.context, r, c) && !DotContext.hasEvent(mine, r, c)) DotContext.addEvent(context, r, c);
+        if (DotContext.hasEvent(s.context, r, c) && !DotContext.hasEvent(mine, r, c))
+          DotContext.addEvent(context, r, c);
       }
       return { store: store.since(s.store, d.seen), context };
     },
-    clone: (s: Causal<T>): Causal<T> => ({ store: store.clone(s.store), context: DotContext.clone(s.context) }),
+    clone: (s: Causal<T>): Causal<T> => ({
+      store: store.clone(s.store),
+      context: DotContext.clone(s.context),
+    }),
   };
   return lattice;
 }
@@ -96,9 +103,16 @@ export function contextOf(dots: Iterable<Dot>): DotContext {
 /** A set of live dots, as a small array (usually one dot per element). */
 export type DotSet = readonly Dot[];
 
-const hasDot = (dots: DotSet, d: Dot): boolean => dots.some((x) => x.replica === d.replica && x.counter === d.counter);
+const hasDot = (dots: DotSet, d: Dot): boolean =>
+  dots.some((x) => x.replica === d.replica && x.counter === d.counter);
 
-function joinIntoByJoin<T>(this: DotStore<T>, target: T, ct: DotContext, source: T, cs: DotContext): T | undefined {
+function joinIntoByJoin<T>(
+  this: DotStore<T>,
+  target: T,
+  ct: DotContext,
+  source: T,
+  cs: DotContext,
+): T | undefined {
   const joined = this.join(target, ct, source, cs);
   return joined === target ? undefined : joined;
 }

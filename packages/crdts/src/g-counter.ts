@@ -1,7 +1,6 @@
 import {
   assertReplicaId,
   assertSafeCount,
-  type Crdt,
   type Digest,
   DotContext,
   type ReplicaId,
@@ -27,7 +26,11 @@ export function sumCounts(s: ReadonlyMap<ReplicaId, number>, path: string): numb
 }
 
 /** The part of per-replica totals `s` that the summary `seen` lacks (entries above `seen`'s). */
-export function countsSince<T>(s: ReadonlyMap<ReplicaId, T>, seen: DotContext, total: (t: T) => number): Map<ReplicaId, T> {
+export function countsSince<T>(
+  s: ReadonlyMap<ReplicaId, T>,
+  seen: DotContext,
+  total: (t: T) => number,
+): Map<ReplicaId, T> {
   const out = new Map<ReplicaId, T>();
   for (const [r, t] of s) if (total(t) > DotContext.max(seen, r)) out.set(r, t);
   return out;
@@ -50,7 +53,8 @@ export const GCounter = {
     VersionVector.mergeInto(out, b);
     return out;
   },
-  joinInto: (target: GCounterState, source: GCounterState): boolean => VersionVector.mergeInto(target, source),
+  joinInto: (target: GCounterState, source: GCounterState): boolean =>
+    VersionVector.mergeInto(target, source),
   leq: (a: GCounterState, b: GCounterState): boolean => VersionVector.leq(a, b),
   equals: (a: GCounterState, b: GCounterState): boolean => VersionVector.equals(a, b),
   value: (s: GCounterState): number => sumCounts(s, 'gcounter.value'),

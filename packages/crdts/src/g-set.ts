@@ -1,4 +1,4 @@
-import { assertReplicaId, compareDots, type Crdt, type Digest, type Dot, DotContext, type ReplicaId } from '@nlbd/core';
+import { assertReplicaId, compareDots, type Digest, type Dot, DotContext, type ReplicaId } from '@nlbd/core';
 import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
 import { Replica, type ReplicaOptions } from './replica.js';
 
@@ -56,7 +56,10 @@ export const GSet = {
     for (const [e, dot] of s.elements) if (!DotContext.has(d.seen, dot)) elements.set(e, dot);
     return { elements, context: DotContext.clone(s.context) };
   },
-  clone: (s: GSetState): GSetState => ({ elements: new Map(s.elements), context: DotContext.clone(s.context) }),
+  clone: (s: GSetState): GSetState => ({
+    elements: new Map(s.elements),
+    context: DotContext.clone(s.context),
+  }),
 
   /** Whether `element` is in the set. */
   has: (s: GSetState, element: Key): boolean => s.elements.has(storeKey(element, 'element')),

@@ -19,7 +19,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** Throws a {@link ValidationError} unless `s` is well-formed UTF-16 (no lone surrogates). */
 export function assertWellFormed(s: string, path: string): void {
-  if (LONE_SURROGATE.test(s)) throw new ValidationError('string contains a lone surrogate (not valid Unicode)', path);
+  if (LONE_SURROGATE.test(s))
+    throw new ValidationError('string contains a lone surrogate (not valid Unicode)', path);
 }
 
 /** Validates `key` and returns its stored form. Throws {@link ValidationError} naming `path`. */

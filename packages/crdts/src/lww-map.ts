@@ -11,8 +11,8 @@ import {
 } from '@nlbd/core';
 import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
 import { type LWWEntry, stamp, timestampOf, wins } from './lww.js';
-import { assertValue, type Value, valueEquals } from './value.js';
 import { Replica, type ReplicaOptions } from './replica.js';
+import { assertValue, type Value, valueEquals } from './value.js';
 
 /**
  * An LWW-Map's state: the winning write per key (a deletion is a write: a tombstone) and the
@@ -24,7 +24,15 @@ export interface LWWMapState {
 }
 
 function entryEquals(a: LWWEntry, b: LWWEntry): boolean {
-  return a === b || (a.wall === b.wall && a.counter === b.counter && a.replica === b.replica && a.seq === b.seq && a.deleted === b.deleted && valueEquals(a.value, b.value));
+  return (
+    a === b ||
+    (a.wall === b.wall &&
+      a.counter === b.counter &&
+      a.replica === b.replica &&
+      a.seq === b.seq &&
+      a.deleted === b.deleted &&
+      valueEquals(a.value, b.value))
+  );
 }
 
 function deltaOf(key: StoredKey, entry: LWWEntry): LWWMapState {
@@ -94,7 +102,10 @@ export const LWWMap = {
     for (const [k, e] of s.entries) if (!DotContext.hasEvent(d.seen, e.replica, e.seq)) entries.set(k, e);
     return { entries, context: DotContext.clone(s.context) };
   },
-  clone: (s: LWWMapState): LWWMapState => ({ entries: new Map(s.entries), context: DotContext.clone(s.context) }),
+  clone: (s: LWWMapState): LWWMapState => ({
+    entries: new Map(s.entries),
+    context: DotContext.clone(s.context),
+  }),
 
   /** The value under `key`, or `undefined` if absent or deleted. */
   get(s: LWWMapState, key: Key): Value | undefined {
@@ -156,7 +167,8 @@ export interface LWWReplicaOptions<S> extends ReplicaOptions<S> {
 /** The clock an LWW replica uses: the given one (checked to be `id`'s) or a new one. */
 export function clockFor(id: ReplicaId, clock: HybridLogicalClock | undefined): HybridLogicalClock {
   if (clock === undefined) return new HybridLogicalClock(id);
-  if (clock.replica !== id) throw new ValidationError(`clock belongs to '${clock.replica}', not '${id}'`, 'options.clock');
+  if (clock.replica !== id)
+    throw new ValidationError(`clock belongs to '${clock.replica}', not '${id}'`, 'options.clock');
   return clock;
 }
 
@@ -164,7 +176,10 @@ export function clockFor(id: ReplicaId, clock: HybridLogicalClock | undefined): 
  * Refuses a remote LWW state carrying a malformed timestamp or one too far in the future for
  * `clock`; returns the greatest timestamp it carries, for the clock to adopt.
  */
-export function checkLWWEntries(clock: HybridLogicalClock, entries: Iterable<LWWEntry>): Timestamp | undefined {
+export function checkLWWEntries(
+  clock: HybridLogicalClock,
+  entries: Iterable<LWWEntry>,
+): Timestamp | undefined {
   let latest: Timestamp | undefined;
   let i = 0;
   for (const e of entries) {

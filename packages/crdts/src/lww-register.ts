@@ -1,7 +1,14 @@
-import { assertReplicaId, type Digest, DotContext, type HybridLogicalClock, type ReplicaId, type Timestamp } from '@nlbd/core';
+import {
+  assertReplicaId,
+  type Digest,
+  DotContext,
+  type HybridLogicalClock,
+  type ReplicaId,
+  type Timestamp,
+} from '@nlbd/core';
 import { checkLWWEntries, clockFor, LWWMap, type LWWMapState, type LWWReplicaOptions } from './lww-map.js';
-import { assertValue, type Value } from './value.js';
 import { Replica } from './replica.js';
+import { assertValue, type Value } from './value.js';
 
 /**
  * An LWW-Register's state: an LWW-Map with the single key `0`, so the two share one join, one

@@ -1,4 +1,11 @@
-import { compareTimestamps, type DotContext, type HybridLogicalClock, type ReplicaId, type Timestamp, ValidationError } from '@nlbd/core';
+import {
+  compareTimestamps,
+  type DotContext,
+  type HybridLogicalClock,
+  type ReplicaId,
+  type Timestamp,
+  ValidationError,
+} from '@nlbd/core';
 import type { Value } from './value.js';
 
 /**
@@ -42,7 +49,8 @@ export function stamp(
     throw new ValidationError(`clock belongs to '${clock.replica}', not '${replica}'`, 'clock');
   }
   let ts = clock.now();
-  if (previous !== undefined && compareTimestamps(ts, timestampOf(previous)) <= 0) ts = clock.receive(timestampOf(previous));
+  if (previous !== undefined && compareTimestamps(ts, timestampOf(previous)) <= 0)
+    ts = clock.receive(timestampOf(previous));
   let seq = context.vv.get(replica) ?? 0;
   for (const c of context.cloud.get(replica) ?? []) if (c > seq) seq = c;
   return { value, deleted: value === undefined, wall: ts.wall, counter: ts.counter, replica, seq: seq + 1 };

@@ -1,7 +1,7 @@
 import { assertReplicaId, compareDots, DotContext, type ReplicaId } from '@nlbd/core';
 import { type Causal, causalLattice, contextOf, type DotFun, dotFunStore } from './causal.js';
-import { assertValue, type Value, valueEquals } from './value.js';
 import { Replica, type ReplicaOptions } from './replica.js';
+import { assertValue, type Value, valueEquals } from './value.js';
 
 /** An MV-Register's state: the value of each write not yet overwritten, by its dot; and the context. */
 export type MVRegisterState = Causal<DotFun<Value>>;
@@ -24,7 +24,8 @@ export const MVRegister = {
   ...lattice,
   store,
   /** The concurrent values, ordered by their writes' dots (deterministic on every replica). */
-  value: (s: MVRegisterState): Value[] => [...s.store].sort((a, b) => compareDots(a.dot, b.dot)).map((e) => e.value),
+  value: (s: MVRegisterState): Value[] =>
+    [...s.store].sort((a, b) => compareDots(a.dot, b.dot)).map((e) => e.value),
 
   /** The delta writing `value`, overwriting every value seen so far. */
   set(s: MVRegisterState, replica: ReplicaId, value: Value): MVRegisterState {
@@ -34,7 +35,10 @@ export const MVRegister = {
     return { store: [{ dot, value }], context: contextOf([dot, ...s.store.map((e) => e.dot)]) };
   },
   /** The delta clearing the register: removes every value seen so far. */
-  clear: (s: MVRegisterState): MVRegisterState => ({ store: [], context: contextOf(s.store.map((e) => e.dot)) }),
+  clear: (s: MVRegisterState): MVRegisterState => ({
+    store: [],
+    context: contextOf(s.store.map((e) => e.dot)),
+  }),
 } as const;
 
 /**

@@ -1,7 +1,6 @@
 import {
   assertReplicaId,
   assertSafeCount,
-  type Crdt,
   type Digest,
   DotContext,
   OverflowError,
@@ -39,7 +38,10 @@ function step(s: PNCounterState, replica: ReplicaId, n: number, sign: 1 | -1): P
   assertSafeCount(n, `${op}.n`);
   const value = PNCounter.value(s);
   if (!Number.isSafeInteger(value + sign * n)) {
-    throw new OverflowError(`value ${value} ${sign > 0 ? '+' : '-'} ${n} leaves the safe integer range`, `${op}.n`);
+    throw new OverflowError(
+      `value ${value} ${sign > 0 ? '+' : '-'} ${n} leaves the safe integer range`,
+      `${op}.n`,
+    );
   }
   if (n === 0) return new Map();
   const cur = s.get(replica) ?? { inc: 0, dec: 0 };

@@ -49,7 +49,10 @@ export function assertValue(value: unknown, path = 'value', depth = 0): asserts 
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    throw new ValidationError(`${proto?.constructor?.name ?? 'object'} instances are not storable values`, path);
+    throw new ValidationError(
+      `${proto?.constructor?.name ?? 'object'} instances are not storable values`,
+      path,
+    );
   }
   for (const k of Object.keys(value)) {
     assertWellFormed(k, `${path}.<key>`);
@@ -80,7 +83,10 @@ export function valueEquals(a: unknown, b: unknown): boolean {
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
   for (const k of ka) {
-    if (!Object.hasOwn(b, k) || !valueEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) {
+    if (
+      !Object.hasOwn(b, k) ||
+      !valueEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+    ) {
       return false;
     }
   }
