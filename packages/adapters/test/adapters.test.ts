@@ -1,0 +1,98 @@
+import { DecodeError, ValidationError } from '@nlbd/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Adapter, adapters, converged, pull, type WorkloadReplica } from '../src/index.js';
+
+type Op =
+  | { kind: 'set'; replica: number; key: string; value: number }
+  | { kind: 'delete'; replica: number; key: string }
+  | { kind: 'increment'; replica: number; n: number }
+  | { kind: 'add' | 'remove'; replica: number; element: string }
+  | { kind: 'pull'; replica: number; from: number };
+
+const REPLICAS = 3;
+const replica = fc.nat(REPLICAS - 1);
+const key = fc.constantFrom('k0', 'k1', 'k2', 'k3');
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), replica, key, value: fc.integer({ min: -5, max: 5 }) }),
+  fc.record({ kind: fc.constant('delete' as const), replica, key }),
+  fc.record({ kind: fc.constant('increment' as const), replica, n: fc.integer({ min: 0, max: 9 }) }),
+  fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const), replica, element: key }),
+  fc.record({ kind: fc.constant('pull' as const), replica, from: replica }),
+);
+
+function run(r: WorkloadReplica, o: Op, all: readonly WorkloadReplica[]): void {
+  if (o.kind === 'set') r.mapSet(o.key, o.value);
+  else if (o.kind === 'delete') r.mapDelete(o.key);
+  else if (o.kind === 'increment') r.counterIncrement(o.n);
+  else if (o.kind === 'add') r.setAdd(o.element);
+  else if (o.kind === 'remove') r.setRemove(o.element);
+  else if (o.kind === 'pull' && all[o.from] !== r) pull(r, all[o.from]!);
+}
+
+function replicasOf(adapter: Adapter): WorkloadReplica[] {
+  return Array.from({ length: REPLICAS }, (_, i) => adapter.createReplica(`r${i}`));
+}
+
+describe.each(adapters.map((a) => [a.name, a] as const))('%s', (_, adapter) => {
+  it('random ops, random pulls, then a full exchange: every replica shows the same value', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const all = replicasOf(adapter);
+        for (const o of ops) run(all[o.replica]!, o, all);
+        for (const r of all) for (const s of all) if (r !== s) pull(r, s);
+        expect(converged(all)).toBe(true);
+        const fresh = adapter.createReplica('zz');
+        fresh.apply(all[0]!.encodeState());
+        expect(fresh.value()).toEqual(all[0]!.value());
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a single writer is seen the same way by every library', () => {
+    const [a, b] = replicasOf(adapter) as [WorkloadReplica, WorkloadReplica];
+    a.transact(() => {
+      a.mapSet('x', 1);
+      a.mapSet('y', 'two');
+      a.mapSet('z', null);
+      a.mapDelete('x');
+      a.counterIncrement(5);
+      a.counterIncrement(-2);
+      a.setAdd('p');
+      a.setAdd('q');
+      a.setRemove('p');
+    });
+    pull(b, a);
+    expect(b.value()).toEqual({ map: { y: 'two', z: null }, counter: 3, set: ['q'] });
+  });
+
+  it('an incremental update after a sync is smaller than the full state', () => {
+    const [a, b] = replicasOf(adapter) as [WorkloadReplica, WorkloadReplica];
+    a.transact(() => {
+      for (let i = 0; i < 200; i++) a.mapSet(`key${i}`, i);
+    });
+    pull(b, a);
+    a.mapSet('key0', 'changed');
+    const update = a.encodeSince(b.digest());
+    expect(update.byteLength).toBeLessThan(a.encodeState().byteLength / 4);
+    b.apply(update);
+    expect(b.value()).toEqual(a.value());
+  });
+
+  it('refuses replica ids other libraries cannot carry', () => {
+    for (const id of ['', 'ABC', 'toolong', 'a-b']) {
+      expect(() => adapter.createReplica(id)).toThrow(ValidationError);
+    }
+    expect(() => adapter.createReplica('a').counterIncrement(0.5)).toThrow(ValidationError);
+  });
+});
+
+describe('plain', () => {
+  it('refuses bytes that are not its encoding', () => {
+    const r = adapters[0]!.createReplica('a');
+    expect(() => r.apply(new TextEncoder().encode('{"m": 1}'))).toThrow(DecodeError);
+    expect(() => r.apply(new Uint8Array([0xff]))).toThrow(DecodeError);
+    expect(() => r.encodeSince(new TextEncoder().encode('[]'))).toThrow(DecodeError);
+  });
+});
