@@ -8,7 +8,9 @@ import type { DotContext } from './dot-context.js';
  * replica tell "you lack this removal" from "you already have this".
  */
 export interface Digest {
+  /** Every event the summarised state reflects. */
   readonly seen: DotContext;
+  /** For dot-store types only: the dots still present (not yet removed) in the state. */
   readonly live?: DotContext;
 }
 

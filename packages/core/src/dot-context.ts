@@ -11,7 +11,9 @@ import { VersionVector } from './version-vector.js';
  * and no replica has an empty cloud set. So two contexts hold the same dots iff they are `equals`.
  */
 export interface DotContext {
+  /** The contiguous prefix: for each replica `r`, the dots `1..vv(r)` are all held. */
   readonly vv: VersionVector;
+  /** Counters held beyond the prefix, per replica: each is greater than `vv(r) + 1`. */
   readonly cloud: Map<ReplicaId, Set<number>>;
 }
 

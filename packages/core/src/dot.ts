@@ -6,7 +6,9 @@ import { assertReplicaId, type ReplicaId } from './replica-id.js';
  * dot names exactly one update in the whole system.
  */
 export interface Dot {
+  /** The replica that made the event. */
   readonly replica: ReplicaId;
+  /** Its position among that replica's events: a safe integer ≥ 1. */
   readonly counter: number;
 }
 

@@ -7,8 +7,11 @@ import { assertReplicaId, type ReplicaId } from './replica-id.js';
  * Totally ordered by {@link compareTimestamps}; two distinct events never share a timestamp.
  */
 export interface Timestamp {
+  /** Wall-clock time in integer milliseconds since the Unix epoch (a safe integer ≥ 0). */
   readonly wall: number;
+  /** Orders events that share `wall`: a safe integer ≥ 0, reset to 0 when `wall` advances. */
   readonly counter: number;
+  /** The replica whose clock issued the timestamp; breaks ties, so timestamps are unique. */
   readonly replica: ReplicaId;
 }
 

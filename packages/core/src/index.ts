@@ -1,3 +1,9 @@
+/**
+ * Causality for nlbd, with no runtime dependency: the {@link Crdt} contract every type keeps,
+ * replica ids, dots, version vectors, dot contexts (version vector + dot cloud), hybrid logical
+ * clocks and the typed errors the whole toolkit throws. Concepts: `docs/concepts.md`.
+ * @module @nlbd/core
+ */
 export type { Crdt, Digest, StateOf, ValueOf } from './crdt.js';
 export { assertDot, compareDots, type Dot } from './dot.js';
 export { DotContext } from './dot-context.js';
