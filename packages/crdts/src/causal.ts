@@ -211,16 +211,18 @@ export function dotMapStore<K, T>(inner: DotStore<T>): DotStore<DotMap<K, T>> {
       return same && out.size === a.size ? a : out;
     },
     joinInto(target, ct, source, cs) {
-      const index = dotIndexOf(target);
+      // `rejoin` keeps the index current, including one built below during this very join.
+      let index = dotIndexOf(target);
       const empty = inner.empty();
       let changed = false;
       const rejoin = (k: K, vt: T, vs: T) => {
         const joined = inner.join(vt, ct, vs, cs);
         if (joined === vt) return;
         changed = true;
-        if (index !== undefined) {
-          inner.forEachDot(vt, (r, c) => index.get(r)?.delete(c));
-          inner.forEachDot(joined, (r, c) => indexAdd(index, r, c, k));
+        const ix = index;
+        if (ix !== undefined) {
+          inner.forEachDot(vt, (r, c) => ix.get(r)?.delete(c));
+          inner.forEachDot(joined, (r, c) => indexAdd(ix, r, c, k));
         }
         if (inner.isEmpty(joined)) target.delete(k);
         else target.set(k, joined);
@@ -231,9 +233,9 @@ export function dotMapStore<K, T>(inner: DotStore<T>): DotStore<DotMap<K, T>> {
       const seen = DotContext.size(cs);
       if (seen === 0) return changed ? target : undefined;
       if (seen * 4 < target.size) {
-        const byDot = index ?? buildDotIndex(inner, target);
+        index ??= buildDotIndex(inner, target);
         for (const [r, c] of eachDot(cs)) {
-          const k = byDot.get(r)?.get(c);
+          const k = index.get(r)?.get(c);
           if (k !== undefined && !source.has(k)) rejoin(k, target.get(k) as T, empty);
         }
       } else {

@@ -3,10 +3,11 @@ import {
   type Causal,
   causalLattice,
   contextOf,
+  type DotFun,
   type DotMap,
-  type DotSet,
-  DotSetStore,
   type DotStore,
+  type DotValue,
+  dotFunStore,
   dotMapStore,
   dotsOf,
   keysTouchedBy,
@@ -21,34 +22,19 @@ export interface CausalCrdt<T, V> extends Crdt<Causal<T>, V> {
 
 /**
  * How an OR-Map keeps a value of a type that has no dots of its own (counters, G-Set, LWW
- * types): the dots of the updates that keep the key present, and the value's state.
+ * types): one entry per update not yet overwritten or removed, holding the update's dot and the
+ * whole value its writer saw after it. The key's value is the join of its entries' values.
+ * Invariant: a dot's value never changes, so a replica that has seen the dot has the value
+ * (which keeps `join` associative and `deltaSince` exact; a single joined value per key did not).
  */
-export interface Presence<S> {
-  readonly dots: DotSet;
-  readonly value: S;
-}
+export type Presence<S> = DotFun<S>;
 
-function presenceStore<S>(crdt: Crdt<S, unknown>): DotStore<Presence<S>> {
-  const empty: Presence<S> = { dots: [], value: crdt.empty() };
-  return {
-    empty: () => empty,
-    isEmpty: (t) => t.dots.length === 0,
-    join(a, ca, b, cb) {
-      if (a === b) return a;
-      const dots = DotSetStore.join(a.dots, ca, b.dots, cb);
-      if (dots.length === 0) return empty;
-      if (dots === a.dots && crdt.leq(b.value, a.value)) return a;
-      return { dots, value: crdt.join(a.value, b.value) };
-    },
-    joinInto(target, ct, source, cs) {
-      const joined = this.join(target, ct, source, cs);
-      return joined === target ? undefined : joined;
-    },
-    forEachDot: (t, fn) => DotSetStore.forEachDot(t.dots, fn),
-    since: (t, seen) => (DotSetStore.since(t.dots, seen).length > 0 ? t : empty),
-    equals: (a, b) => DotSetStore.equals(a.dots, b.dots) && crdt.equals(a.value, b.value),
-    clone: (t) => ({ dots: t.dots.slice(), value: crdt.clone(t.value) }),
-  };
+/** The value a presence entry list stands for: the join of its values (bottom if none). */
+function joinValues<S>(crdt: Crdt<S, unknown>, entries: Presence<S> | undefined): S {
+  if (entries === undefined || entries.length === 0) return crdt.empty();
+  let out = crdt.clone((entries[0] as DotValue<S>).value);
+  for (let i = 1; i < entries.length; i++) out = crdt.join(out, (entries[i] as DotValue<S>).value);
+  return out;
 }
 
 /** Whether a type's state is a dot store that can share a context. */
@@ -86,10 +72,10 @@ const cache = new WeakMap<object, ORMapType<unknown, unknown>>();
 /**
  * OR-Map: a map whose values are CRDTs of one type (any nlbd type, nested to any depth).
  * Updates to one key merge by the value type's join; removing a key removes what the remover
- * has seen. For dot-store values (OR-Set, MV-Register, EW-Flag, OR-Map) that is exact: a
- * concurrent update survives alone. For values without dots (counters, G-Set, LWW types) the
- * key survives a concurrent update with the value's whole joined state, since such state
- * cannot be partly removed.
+ * has seen. For dot-store values (OR-Set, MV-Register, EW-Flag, OR-Map) a concurrent update
+ * survives alone. For values without dots (counters, G-Set, LWW types) each update carries the
+ * whole value its writer saw (see {@link Presence}): a concurrent update survives with that value,
+ * and an update after a removal starts again from bottom.
  * Concurrent case: alice removes key `list` while bob adds `eggs` to the OR-Set under it: `list`
  * stays, holding only `eggs`.
  * @example
@@ -106,13 +92,13 @@ export const ORMap = {
     const causal = isCausal(valueType);
     const inner: DotStore<unknown> = causal
       ? (valueType as CausalCrdt<unknown, unknown>).store
-      : (presenceStore(valueType) as DotStore<unknown>);
+      : (dotFunStore<S>((a, b) => valueType.equals(a, b)) as DotStore<unknown>);
     const store = dotMapStore<StoredKey, unknown>(inner);
     const lattice = causalLattice(store);
     const viewOf = (s: ORMapState, k: StoredKey): S => {
       const nested = s.store.get(k);
       if (causal) return { store: nested ?? inner.empty(), context: s.context } as S;
-      return nested === undefined ? valueType.empty() : (nested as Presence<S>).value;
+      return joinValues(valueType, nested as Presence<S> | undefined);
     };
     const type: ORMapType<S, V> = {
       type: `ormap<${valueType.type}>`,
@@ -131,7 +117,8 @@ export const ORMap = {
       update(s, replica, key, fn) {
         assertReplicaId(replica, 'update.replica');
         const k = storeKey(key, 'update.key');
-        const delta = fn(viewOf(s, k));
+        const view = viewOf(s, k);
+        const delta = fn(view);
         if (causal) {
           const d = delta as Causal<unknown>;
           const deltaStore = new Map<StoredKey, unknown>();
@@ -139,10 +126,12 @@ export const ORMap = {
           return { store: deltaStore, context: DotContext.clone(d.context) };
         }
         const dot = { replica, counter: DotContext.max(s.context, replica) + 1 };
-        const current = s.store.get(k) as Presence<S> | undefined;
+        const current = (s.store.get(k) as Presence<S> | undefined) ?? [];
+        // The entry carries the whole value, so it can replace every entry it has seen.
+        const entry: DotValue<S> = { dot, value: valueType.join(view, delta) };
         return {
-          store: new Map([[k, { dots: [dot], value: delta }]]),
-          context: contextOf([dot, ...(current?.dots ?? [])]),
+          store: new Map([[k, [entry]]]),
+          context: contextOf([dot, ...current.map((e) => e.dot)]),
         };
       },
       remove(s, key) {
