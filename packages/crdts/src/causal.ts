@@ -73,10 +73,17 @@ export function causalLattice<T>(store: DotStore<T>): CausalLattice<T> {
       if (d.live === undefined) return lattice.clone(s);
       const context = DotContext.subtract(s.context, d.seen);
       const mine = liveDots(store, s.store);
-      for (const [r, c] of eachDot(d.live)) {
+      // Dots the asker still holds that this state has removed. Bounded by this state's own
+      // context, however large the (remote) digest claims to be.
+      const removed = (r: ReplicaId, c: number) => {
         if (DotContext.hasEvent(s.context, r, c) && !DotContext.hasEvent(mine, r, c))
           DotContext.addEvent(context, r, c);
+      };
+      for (const [r, n] of d.live.vv) {
+        const top = Math.min(n, DotContext.max(s.context, r));
+        for (let c = 1; c <= top; c++) removed(r, c);
       }
+      for (const [r, dots] of d.live.cloud) for (const c of dots) removed(r, c);
       return { store: store.since(s.store, d.seen), context };
     },
     clone: (s: Causal<T>): Causal<T> => ({

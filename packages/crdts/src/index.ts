@@ -1,3 +1,9 @@
+/**
+ * Delta-state CRDTs as join-semilattices: G-Counter, PN-Counter, G-Set, OR-Set, EW-Flag,
+ * MV-Register, LWW-Register, LWW-Map and nested OR-Maps, each a `Crdt` descriptor with delta
+ * mutators, plus thin replica classes. Semantics and when to pick each: `docs/types.md`.
+ * @module @nlbd/crdts
+ */
 export {
   type Causal,
   causalLattice,
