@@ -175,7 +175,7 @@ function presenceValue(type: string, ops: readonly OpRecord[]): Map<Key, unknown
     if (recs.some((r) => r.op.kind === 'remove')) out.set(k, '<removed>');
     else if (type === 'ORMap.of(PNCounter)')
       out.set(k, sum(updates.map((r) => ({ ...r, op: r.op.inner as Op }))));
-    else out.set(k, (lastWrite(type, updates)?.op.inner as Op).value);
+    else out.set(k, lastWrite(type, updates)?.op.inner?.value);
   }
   return out;
 }
