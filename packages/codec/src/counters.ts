@@ -1,0 +1,40 @@
+import type { GCounterState, PNCounterState, PNEntry } from '@nlbd/crdts';
+import { readVector, writeVector } from './context.js';
+import type { StateCodec } from './layout.js';
+import { asArray, asCount, asTuple, fail } from './wire.js';
+
+/** G-Counter: `[counts]`, one flat column `[index, total, ...]`, indexes ascending, totals ≥ 1. */
+export const gcounterCodec: StateCodec<GCounterState> = {
+  write: (s, w) => [writeVector(s, w)],
+  read: (x, r, path) => readVector(asTuple(x, 1, path)[0], r, `${path}.counts`),
+};
+
+/**
+ * PN-Counter: `[totals]`, one flat column `[index, inc, dec, ...]`, indexes ascending; `inc`, `dec`
+ * safe integers ≥ 0 whose sum is a safe integer ≥ 1.
+ */
+export const pncounterCodec: StateCodec<PNCounterState> = {
+  write(s, w) {
+    for (const r of [...s.keys()].sort()) w.intern(r);
+    const rows = [...s].map(([r, e]): [number, PNEntry] => [w.intern(r), e]).sort((a, b) => a[0] - b[0]);
+    return [rows.flatMap(([i, e]) => [i, e.inc, e.dec])];
+  },
+  read(x, r, path) {
+    const a = asArray(asTuple(x, 1, path)[0], `${path}.totals`);
+    if (a.length % 3 !== 0) fail('expected index, inc, dec triples', `${path}.totals`);
+    const out: PNCounterState = new Map();
+    let last = -1;
+    for (let i = 0; i < a.length; i += 3) {
+      const at = `${path}.totals[${i}]`;
+      const replica = r.replica(a[i], at);
+      if ((a[i] as number) <= last) fail('replica indexes must be strictly ascending', at);
+      last = a[i] as number;
+      const inc = asCount(a[i + 1], `${path}.totals[${i + 1}]`);
+      const dec = asCount(a[i + 2], `${path}.totals[${i + 2}]`);
+      if (!Number.isSafeInteger(inc + dec) || inc + dec === 0)
+        fail('inc + dec must be a safe integer ≥ 1', at);
+      out.set(replica, { inc, dec });
+    }
+    return out;
+  },
+};

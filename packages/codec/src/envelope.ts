@@ -1,0 +1,134 @@
+import { DecodeError, ValidationError } from '@nlbd/core';
+import { deflateSync, Inflate } from 'fflate';
+import type { ResolvedLimits } from './limits.js';
+
+/** The two bytes every nlbd message starts with: ASCII `nl`. */
+export const MAGIC: readonly [number, number] = [0x6e, 0x6c];
+
+/** The format version this package writes. It reads every `1.x`, and refuses a newer major. */
+export const FORMAT_VERSION: { readonly major: number; readonly minor: number } = Object.freeze({
+  major: 1,
+  minor: 0,
+});
+
+/** What a message holds. States and deltas share one layout; the kind records the intent. */
+export type Kind = 'state' | 'delta' | 'digest' | 'message';
+
+const KINDS: readonly Kind[] = ['state', 'delta', 'digest', 'message'];
+const FLAG_DEFLATE = 1;
+const TAG = /^[\x21-\x7e]{1,255}$/;
+
+/** The fixed header of a message, as {@link readHeader} finds it. */
+export interface Header {
+  readonly major: number;
+  readonly minor: number;
+  readonly kind: Kind;
+  /** The type tag (`'orset'`, `'ormap<lwwmap>'`, ...), or the message kind for messages. */
+  readonly tag: string;
+  /** Whether the body is deflate-compressed. */
+  readonly compressed: boolean;
+}
+
+/** Options for writing a message. */
+export interface EnvelopeOptions {
+  /** Deflate the body (raw DEFLATE by fflate) and flag it in the header. Default false. */
+  readonly compress?: boolean;
+  /** The deflate level, 0-9 (default 6). */
+  readonly level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+}
+
+/** Header bytes, then the (maybe compressed) msgpack body. */
+export function wrap(kind: Kind, tag: string, body: Uint8Array, options: EnvelopeOptions = {}): Uint8Array {
+  if (!TAG.test(tag)) throw new ValidationError('a tag must be 1-255 printable ASCII characters', 'tag');
+  const compress = options.compress === true;
+  const payload = compress ? deflateSync(body, { level: options.level ?? 6 }) : body;
+  const head = 7 + tag.length + (compress ? 4 : 0);
+  const out = new Uint8Array(head + payload.length);
+  out[0] = MAGIC[0];
+  out[1] = MAGIC[1];
+  out[2] = FORMAT_VERSION.major;
+  out[3] = FORMAT_VERSION.minor;
+  out[4] = KINDS.indexOf(kind) + 1;
+  out[5] = compress ? FLAG_DEFLATE : 0;
+  out[6] = tag.length;
+  for (let i = 0; i < tag.length; i++) out[7 + i] = tag.charCodeAt(i);
+  if (compress) new DataView(out.buffer).setUint32(7 + tag.length, body.length);
+  out.set(payload, head);
+  return out;
+}
+
+/**
+ * The header of `bytes`, validated: magic, a version this decoder reads, a known kind, no unknown
+ * flag, a printable tag. Throws `DecodeError` otherwise.
+ */
+export function readHeader(bytes: Uint8Array): Header {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('input must be a Uint8Array', 'header');
+  if (bytes.length < 7) throw new DecodeError(`truncated: ${bytes.length} bytes, a header needs 7`, 'header');
+  if (bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1])
+    throw new DecodeError('not an nlbd message (bad magic)', 'header.magic');
+  const major = bytes[2] as number;
+  const minor = bytes[3] as number;
+  if (major > FORMAT_VERSION.major) {
+    throw new DecodeError(
+      `format version ${major}.${minor} is newer than this decoder reads (${FORMAT_VERSION.major}.x); upgrade @nlbd/codec`,
+      'header.version',
+    );
+  }
+  if (major < 1) throw new DecodeError(`unknown format version ${major}.${minor}`, 'header.version');
+  const kind = KINDS[(bytes[4] as number) - 1];
+  if (kind === undefined) throw new DecodeError(`unknown kind ${bytes[4]}`, 'header.kind');
+  const flags = bytes[5] as number;
+  if ((flags & ~FLAG_DEFLATE) !== 0)
+    throw new DecodeError(`unknown flags 0x${flags.toString(16)}`, 'header.flags');
+  const length = bytes[6] as number;
+  if (bytes.length < 7 + length) throw new DecodeError('truncated tag', 'header.tag');
+  const tag = String.fromCharCode(...bytes.subarray(7, 7 + length));
+  if (!TAG.test(tag)) throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
+  return { major, minor, kind, tag, compressed: (flags & FLAG_DEFLATE) !== 0 };
+}
+
+const CHUNK = 16 * 1024;
+
+/**
+ * The msgpack body of `bytes` (whose header is `h`), inflated if compressed. A compressed body
+ * declares its inflated length, which must be within `maxBytes`; inflation stops as soon as it
+ * would pass that length, so a small input cannot make the decoder do or hold much more.
+ */
+export function readBody(bytes: Uint8Array, h: Header, limits: ResolvedLimits): Uint8Array {
+  const start = 7 + h.tag.length;
+  if (!h.compressed) return bytes.subarray(start);
+  if (bytes.length < start + 4)
+    throw new DecodeError('truncated length of the compressed body', 'header.length');
+  const declared = new DataView(bytes.buffer, bytes.byteOffset + start, 4).getUint32(0);
+  if (declared > limits.maxBytes) {
+    throw new DecodeError(
+      `declared body of ${declared} bytes exceeds ${limits.maxBytes} (limit maxBytes)`,
+      'header.length',
+    );
+  }
+  const out = new Uint8Array(declared);
+  let filled = 0;
+  let finished = false;
+  const inflate = new Inflate((chunk, final) => {
+    if (chunk.length > declared - filled)
+      throw new DecodeError('body inflates past its declared length', 'body');
+    out.set(chunk, filled);
+    filled += chunk.length;
+    finished = final;
+  });
+  try {
+    const data = bytes.subarray(start + 4);
+    for (let at = 0; at < data.length || at === 0; at += CHUNK) {
+      inflate.push(data.subarray(at, at + CHUNK), at + CHUNK >= data.length);
+    }
+  } catch (error) {
+    if (error instanceof DecodeError) throw error;
+    throw new DecodeError(
+      `corrupt compressed body: ${error instanceof Error ? error.message : String(error)}`,
+      'body',
+    );
+  }
+  if (!finished || filled !== declared)
+    throw new DecodeError(`body inflates to ${filled} bytes, not ${declared}`, 'body');
+  return out;
+}

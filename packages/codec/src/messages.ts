@@ -1,0 +1,126 @@
+import { type Crdt, DecodeError, type Digest, type ReplicaId, ValidationError } from '@nlbd/core';
+import { type DecodeOptions, open, seal } from './codec.js';
+import { readDigest, writeDigest } from './context.js';
+import type { EnvelopeOptions } from './envelope.js';
+import { lookup } from './registry.js';
+import { asArray, asCount, fail, type Reader, type Writer } from './wire.js';
+
+/** What a {@link MessageCodec} writes with: replica ids, states and digests share the message's table. */
+export interface MessageWriter {
+  /** The index of `id` in the message's replica table. */
+  replica(id: ReplicaId): number;
+  /** The layout of a state or delta of `crdt`, to embed in the message data. */
+  state<S>(crdt: Crdt<S, unknown>, state: S): unknown;
+  /** The layout of a digest. */
+  digest(digest: Digest): unknown;
+}
+
+/** What a {@link MessageCodec} reads with; every helper throws a `DecodeError` naming `path`. */
+export interface MessageReader {
+  /** The replica id at a table index. */
+  replica(x: unknown, path: string): ReplicaId;
+  /** `x` as a safe integer ≥ `min` (sequence numbers, counts). */
+  count(x: unknown, path: string, min?: number): number;
+  /** `x` as an array. */
+  array(x: unknown, path: string): unknown[];
+  /** A state or delta of `crdt` written by {@link MessageWriter.state}, fully validated. */
+  state<S>(crdt: Crdt<S, unknown>, x: unknown, path: string): S;
+  /** A digest written by {@link MessageWriter.digest}. */
+  digest(x: unknown, path: string): Digest;
+  /** Refuses the message. */
+  fail(reason: string, path: string): never;
+}
+
+/**
+ * How one kind of sync message maps to msgpack data: `encode` returns arrays of numbers,
+ * strings, booleans, null, byte arrays and the values the writer returns (no objects: they would
+ * decode as `Map`s); `decode` must validate everything it reads through the reader.
+ */
+export interface MessageCodec<M> {
+  encode(message: M, w: MessageWriter): unknown;
+  decode(data: unknown, r: MessageReader): M;
+}
+
+/** A registered message kind: encodes and decodes its messages. */
+export interface MessageType<M> {
+  readonly kind: string;
+  encode(message: M, options?: EnvelopeOptions): Uint8Array;
+  /** Decodes a message of this kind; any other kind is a `DecodeError`. */
+  decode(bytes: Uint8Array, options?: DecodeOptions): M;
+}
+
+const codecs = new Map<string, MessageCodec<unknown>>();
+
+function writerFor(w: Writer): MessageWriter {
+  return {
+    replica: (id) => w.intern(id),
+    state: (crdt, state) => lookup.state(crdt as Crdt<unknown, unknown>).write(state, w),
+    digest: (digest) => writeDigest(digest, w),
+  };
+}
+
+function readerFor(r: Reader): MessageReader {
+  return {
+    replica: (x, path) => r.replica(x, path),
+    count: (x, path, min = 0) => asCount(x, path, min),
+    array: asArray,
+    state: <S>(crdt: Crdt<S, unknown>, x: unknown, path: string) =>
+      lookup.state(crdt as Crdt<unknown, unknown>).read(x, r, path) as S,
+    digest: (x, path) => readDigest(x, r, path),
+    fail,
+  };
+}
+
+function decodeWith(
+  codecOf: (kind: string) => MessageCodec<unknown> | undefined,
+  bytes: Uint8Array,
+  options: DecodeOptions,
+) {
+  let codec: MessageCodec<unknown> | undefined;
+  return open(
+    bytes,
+    options,
+    (h) => {
+      if (h.kind !== 'message') throw new DecodeError(`expected a message, got a ${h.kind}`, 'header.kind');
+      codec = codecOf(h.tag);
+      if (codec === undefined) throw new DecodeError(`unknown message kind '${h.tag}'`, 'header.tag');
+    },
+    (payload, r, h) => ({
+      kind: h.tag,
+      message: (codec as MessageCodec<unknown>).decode(payload, readerFor(r)),
+    }),
+  );
+}
+
+/**
+ * Registers a message kind (a tag of 1-255 printable ASCII characters, e.g. `'sync.delta'`) for
+ * the sync layer. A kind registers once; registering it again is a `ValidationError`.
+ * @example
+ * const Ack = registerMessage<{ seq: number }>('sync.ack', {
+ *   encode: (m) => [m.seq],
+ *   decode: (data, r) => ({ seq: r.count(r.array(data, 'ack')[0], 'ack.seq') }),
+ * });
+ * Ack.decode(Ack.encode({ seq: 7 })); // { seq: 7 }
+ */
+export function registerMessage<M>(kind: string, codec: MessageCodec<M>): MessageType<M> {
+  if (!/^[\x21-\x7e]{1,255}$/.test(kind))
+    throw new ValidationError('a message kind must be 1-255 printable ASCII characters', 'kind');
+  if (codecs.has(kind)) throw new ValidationError(`message kind '${kind}' is already registered`, 'kind');
+  codecs.set(kind, codec as MessageCodec<unknown>);
+  return {
+    kind,
+    encode: (message, options = {}) =>
+      seal('message', kind, (w) => codec.encode(message, writerFor(w)), options),
+    decode: (bytes, options = {}) =>
+      decodeWith((k) => (k === kind ? (codec as MessageCodec<unknown>) : undefined), bytes, options)
+        .message as M,
+  };
+}
+
+/** Decodes a message of any registered kind, for dispatch on `kind`. */
+export function decodeMessage(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): { kind: string; message: unknown } {
+  return decodeWith((k) => codecs.get(k), bytes, options);
+}

@@ -1,0 +1,89 @@
+import { DecodeError, isReplicaId, type ReplicaId } from '@nlbd/core';
+import type { ResolvedLimits } from './limits.js';
+
+/** Throws the `DecodeError` every decoding failure is. */
+export function fail(reason: string, path: string): never {
+  throw new DecodeError(reason, path);
+}
+
+/** `x` as an array, or a `DecodeError` naming `path`. */
+export function asArray(x: unknown, path: string): unknown[] {
+  if (!Array.isArray(x)) fail(`expected an array, got ${describe(x)}`, path);
+  return x;
+}
+
+/** `x` as an array of exactly `n` items (the fixed parts of a layout). */
+export function asTuple(x: unknown, n: number, path: string): unknown[] {
+  const a = asArray(x, path);
+  if (a.length !== n) fail(`expected ${n} parts, got ${a.length}`, path);
+  return a;
+}
+
+/** `x` as a safe integer ≥ `min`. */
+export function asCount(x: unknown, path: string, min = 0): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < min) {
+    fail(`expected a safe integer ≥ ${min}, got ${describe(x)}`, path);
+  }
+  return x;
+}
+
+/** A short description of a decoded value for error messages (never the value itself). */
+export function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (x instanceof Uint8Array) return 'bytes';
+  if (x instanceof Map) return 'a map';
+  if (typeof x === 'number') return String(x);
+  return typeof x;
+}
+
+/**
+ * Collects the replica ids one message mentions, each once, and hands out their indexes.
+ * Indexes follow first use, and every codec uses ids in a canonical order (contexts first, by id),
+ * so the same state always gets the same table.
+ */
+export class Writer {
+  /** The table, in index order. */
+  readonly replicas: ReplicaId[] = [];
+  readonly #index = new Map<ReplicaId, number>();
+
+  /** The index of `id`, adding it to the table on first use. */
+  intern(id: ReplicaId): number {
+    let i = this.#index.get(id);
+    if (i === undefined) {
+      i = this.replicas.length;
+      this.replicas.push(id);
+      this.#index.set(id, i);
+    }
+    return i;
+  }
+}
+
+/** The decoding side of {@link Writer}: the validated replica table and the limits in force. */
+export class Reader {
+  /** The replica table, every id valid and distinct. */
+  readonly replicas: readonly ReplicaId[];
+  readonly limits: ResolvedLimits;
+  /** Characters of decoded keys so far, bounded by `limits.maxBytes`. */
+  keyChars = 0;
+
+  constructor(table: unknown, limits: ResolvedLimits) {
+    const ids = asArray(table, 'replicas');
+    const seen = new Set<string>();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!isReplicaId(id)) fail('not a valid replica id', `replicas[${i}]`);
+      if (seen.has(id)) fail(`replica '${id}' appears twice`, `replicas[${i}]`);
+      seen.add(id);
+    }
+    this.replicas = ids as ReplicaId[];
+    this.limits = limits;
+  }
+
+  /** The replica an index names. */
+  replica(x: unknown, path: string): ReplicaId {
+    const r = typeof x === 'number' ? this.replicas[x] : undefined;
+    if (r === undefined || !Number.isInteger(x)) fail(`no replica with index ${describe(x)}`, path);
+    return r;
+  }
+}

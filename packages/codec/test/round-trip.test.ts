@@ -1,0 +1,78 @@
+import { type Crdt, DecodeError, DotContext } from '@nlbd/core';
+import { GCounter, LWWMap, ORMap, ORSet } from '@nlbd/crdts';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { historyArb } from '../../../test/support/crdt-history.ts';
+import { orMapOf, orSet, SUBJECTS, type Subject } from '../../../test/support/crdt-subjects.ts';
+import { checkProperty } from '../../../test/support/property.ts';
+import { decode, decodeDigest, encode, encodeDigest, inspect } from '../src/index.js';
+
+const runs = { ciRuns: 300, localRuns: 40 };
+const subjects: readonly Subject[] = [...SUBJECTS, orMapOf(orMapOf(orSet)), orMapOf(SUBJECTS[6] as Subject)];
+
+/** Encode, decode, re-encode: the same state and the same bytes, compressed or not, any kind. */
+function roundTrip(crdt: Crdt<unknown, unknown>, s: unknown): void {
+  for (const options of [{}, { compress: true }, { kind: 'delta' as const }]) {
+    const bytes = encode(crdt, s, options);
+    expect(encode(crdt, s, options)).toEqual(bytes);
+    const back = decode(crdt, bytes);
+    expect(crdt.equals(back, s)).toBe(true);
+    expect(crdt.equals(s, back)).toBe(true);
+    expect(encode(crdt, back, options)).toEqual(bytes);
+    expect(inspect(bytes).kind).toBe(options.kind ?? 'state');
+  }
+}
+
+describe.each(subjects.map((s) => [s.name, s] as const))('%s', (_name, subject) => {
+  it('round-trips every state and delta of random histories, byte for byte', () => {
+    checkProperty(
+      fc.property(historyArb(subject), (h) => {
+        for (const s of [...h.states.slice(-3), ...h.deltas.slice(-3)]) roundTrip(subject.crdt, s);
+      }),
+      runs,
+    );
+  });
+
+  it('round-trips digests', () => {
+    checkProperty(
+      fc.property(historyArb(subject), (h) => {
+        const digest = subject.crdt.digest(h.states.at(-1));
+        const back = decodeDigest(encodeDigest(digest));
+        expect(DotContext.equals(back.seen, digest.seen)).toBe(true);
+        expect(back.live === undefined).toBe(digest.live === undefined);
+        if (back.live && digest.live) expect(DotContext.equals(back.live, digest.live)).toBe(true);
+        expect(encodeDigest(back)).toEqual(encodeDigest(digest));
+      }),
+      runs,
+    );
+  });
+
+  it('refuses every strict prefix of an encoding with a DecodeError', () => {
+    checkProperty(
+      fc.property(historyArb(subject), (h) => {
+        const bytes = encode(subject.crdt, h.states.at(-1));
+        for (let n = 0; n < bytes.length; n++) {
+          expect(() => decode(subject.crdt, bytes.subarray(0, n))).toThrow(DecodeError);
+        }
+      }),
+      { ciRuns: 300, localRuns: 10 },
+    );
+  });
+});
+
+describe('types and tags', () => {
+  it('refuses bytes of another type', () => {
+    const bytes = encode(GCounter, GCounter.increment(GCounter.empty(), 'a', 2));
+    expect(() => decode(LWWMap, bytes)).toThrow(/expected type 'lwwmap', got 'gcounter'/);
+    const nested = encode(ORMap.of(ORSet), ORMap.of(ORSet).empty());
+    expect(inspect(nested).tag).toBe('ormap<orset>');
+    expect(() => decode(ORMap.of(ORMap.of(ORSet)), nested)).toThrow(DecodeError);
+  });
+
+  it('keeps a decoded state apart from the input bytes', () => {
+    const bytes = encode(ORSet, ORSet.add(ORSet.empty(), 'a', new Uint8Array([1, 2])));
+    const back = decode(ORSet, bytes);
+    bytes.fill(0);
+    expect(ORSet.has(back, new Uint8Array([1, 2]))).toBe(true);
+  });
+});
