@@ -1,0 +1,212 @@
+import { DecodeError, DotContext } from '@nlbd/core';
+import { GCounter, LWWMap, MVRegister, ORSet } from '@nlbd/crdts';
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { decode, decodeDigest, encode, encodeDigest, registerMessage } from '../src/index.js';
+
+const plain = new Packr({ useRecords: false });
+const header = (tag: string, major = 1, kind = 1) => [
+  0x6e,
+  0x6c,
+  major,
+  0,
+  kind,
+  0,
+  tag.length,
+  ...[...tag].map((c) => c.charCodeAt(0)),
+];
+/** An envelope around any msgpack value, to hand-craft hostile bodies. */
+const craft = (tag: string, body: unknown) => new Uint8Array([...header(tag), ...plain.pack(body)]);
+const raw = (tag: string, body: number[]) => new Uint8Array([...header(tag), ...body]);
+const refuses = (f: () => unknown, message: RegExp) => {
+  expect(f).toThrow(DecodeError);
+  expect(f).toThrow(message);
+};
+
+describe('envelope', () => {
+  const bytes = encode(GCounter, new Map([['a', 1]]));
+  it('refuses a newer major version clearly, and reads older minors', () => {
+    const newer = bytes.slice();
+    newer[2] = 2;
+    refuses(() => decode(GCounter, newer), /format version 2\.0 is newer than this decoder reads \(1\.x\)/);
+    const otherMinor = bytes.slice();
+    otherMinor[3] = 7;
+    expect(decode(GCounter, otherMinor).get('a')).toBe(1);
+  });
+  it('refuses bad magic, unknown kinds and flags, empty input and non-bytes', () => {
+    refuses(() => decode(GCounter, new Uint8Array()), /truncated/);
+    refuses(() => decode(GCounter, new Uint8Array([0, 0, 1, 0, 1, 0, 0])), /bad magic/);
+    const kind = bytes.slice();
+    kind[4] = 9;
+    refuses(() => decode(GCounter, kind), /unknown kind/);
+    const flags = bytes.slice();
+    flags[5] = 0x80;
+    refuses(() => decode(GCounter, flags), /unknown flags/);
+    refuses(() => decode(GCounter, 'nope' as unknown as Uint8Array), /Uint8Array/);
+    refuses(() => decodeDigest(bytes), /expected a digest/);
+  });
+  it('refuses a compressed body that inflates past its declared length (bomb)', () => {
+    const big = encode(GCounter, new Map([['a', 1]]), { compress: true });
+    const lying = big.slice();
+    new DataView(lying.buffer).setUint32(7 + 'gcounter'.length, 3);
+    refuses(() => decode(GCounter, lying), /past its declared length|inflates to/);
+    const huge = big.slice();
+    new DataView(huge.buffer).setUint32(7 + 'gcounter'.length, 0xffffffff);
+    refuses(() => decode(GCounter, huge), /limit maxBytes/);
+  });
+});
+
+describe('structure', () => {
+  it('refuses declared lengths beyond the input without allocating', () => {
+    for (const prefix of [0xdd, 0xdf, 0xdb, 0xc6]) {
+      refuses(
+        () => decode(GCounter, raw('gcounter', [prefix, 0xff, 0xff, 0xff, 0xff])),
+        /bytes are left|exceeds the/,
+      );
+    }
+  });
+  it('refuses nesting 100,000 deep without overflowing the stack', () => {
+    const deep = new Array(100_000).fill(0x91);
+    refuses(() => decode(GCounter, raw('gcounter', [...deep, 0xc0])), /limit maxDepth/);
+  });
+  it('enforces maxEntries and maxBytes', () => {
+    const s = new Map([...'abcdefgh'].map((r, i) => [r, i + 1]));
+    refuses(() => decode(GCounter, encode(GCounter, s), { maxEntries: 10 }), /limit maxEntries/);
+    refuses(() => decode(GCounter, encode(GCounter, s), { maxBytes: 20 }), /limit maxBytes/);
+    refuses(() => decode(GCounter, encode(GCounter, s), { maxDepth: 0 }), /options\.maxDepth/);
+  });
+  it('refuses extensions, 64-bit integers, invalid UTF-8 and trailing bytes', () => {
+    refuses(() => decode(GCounter, craft('gcounter', [[], [new Date(0)]])), /extension/);
+    refuses(() => decode(GCounter, raw('gcounter', [0x92, 0x90, 0x91, 0xd4, 0, 0])), /extension/);
+    refuses(
+      () => decode(GCounter, raw('gcounter', [0x92, 0x90, 0x91, 0xcf, 0, 0, 0, 0, 0, 0, 0, 1])),
+      /64-bit/,
+    );
+    refuses(() => decode(GCounter, raw('gcounter', [0x92, 0x91, 0xa2, 0xed, 0xa0, 0x91, 0x90])), /UTF-8/);
+    refuses(() => decode(GCounter, raw('gcounter', [0x92, 0x90, 0x91, 0x90, 0xc0])), /follow the value/);
+  });
+});
+
+describe('schema', () => {
+  it('validates replica tables, indexes, counts and order', () => {
+    refuses(() => decode(GCounter, craft('gcounter', [['a', 'a'], [[0, 1]]])), /appears twice/);
+    refuses(() => decode(GCounter, craft('gcounter', [[''], [[0, 1]]])), /replica id/);
+    refuses(() => decode(GCounter, craft('gcounter', [['a'], [[1, 1]]])), /no replica with index 1/);
+    refuses(() => decode(GCounter, craft('gcounter', [['a'], [[0, 0]]])), /safe integer ≥ 1/);
+    refuses(() => decode(GCounter, craft('gcounter', [['a'], [[0, 2 ** 53]]])), /safe integer/);
+    refuses(() => decode(GCounter, craft('gcounter', [['a', 'b'], [[1, 1, 0, 1]]])), /strictly ascending/);
+  });
+  it('refuses dots outside the context, duplicate dots and non-compact contexts', () => {
+    const keys = [[], [0], ['x'], []];
+    const ctx = (vector: number[], cloud: number[]) => [vector, cloud];
+    refuses(
+      () => decode(ORSet, craft('orset', [['a'], [ctx([0, 1], []), [...keys, [], [], [2]]]])),
+      /not in the context/,
+    );
+    refuses(
+      () =>
+        decode(
+          ORSet,
+          craft('orset', [['a'], [ctx([0, 3], []), [[], [0, 0], ['x', 'y'], [], [], [], [1, 0]]]]),
+        ),
+      /ascend|appears twice|as long as possible/,
+    );
+    refuses(
+      () => decode(ORSet, craft('orset', [['a'], [ctx([0, 1], [0, 1, 0]), [[], [], [], [], [], [], []]]])),
+      /cloud/,
+    );
+  });
+  it('refuses LWW rows with negative, fractional or non-numeric clocks', () => {
+    const body = (walls: unknown[]) => [
+      ['a'],
+      [[[0, 1], []], [], [0], ['k'], [], [], [1], walls, [0], [], [1]],
+    ];
+    expect(LWWMap.value(decode(LWWMap, craft('lwwmap', body([5])))).get('k')).toBe(1);
+    for (const bad of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, null, true, 'x']) {
+      refuses(() => decode(LWWMap, craft('lwwmap', body([bad]))), /wall and counter/);
+    }
+  });
+  it("keeps '__proto__' an ordinary key and never builds prototypes", () => {
+    const evil = new Map<unknown, unknown>([['__proto__', new Map([['polluted', true]])]]);
+    const s = decode(
+      MVRegister,
+      craft('mvregister', [
+        ['a'],
+        [
+          [[0, 1], []],
+          [[], [1], [evil]],
+        ],
+      ]),
+    );
+    const v = MVRegister.value(s)[0] as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(null);
+    expect(Object.keys(v)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(Object.getOwnPropertyDescriptor(v, '__proto__')?.value)).toBe(null);
+  });
+  it('refuses keys out of order or repeated', () => {
+    const body = (prefixes: number[], suffixes: string[]) => [
+      ['a'],
+      [
+        [[0, 2], []],
+        [[], prefixes, suffixes, [], [], [], [1, 1]],
+      ],
+    ];
+    expect(ORSet.size(decode(ORSet, craft('orset', body([0, 0], ['a', 'b']))))).toBe(2);
+    refuses(() => decode(ORSet, craft('orset', body([0, 0], ['b', 'a']))), /strictly ascending/);
+    refuses(() => decode(ORSet, craft('orset', body([0, 1], ['a', '']))), /strictly ascending/);
+  });
+});
+
+describe('messages', () => {
+  interface Delta {
+    readonly from: string;
+    readonly seq: number;
+    readonly delta: Map<string, number>;
+  }
+  const DeltaMessage = registerMessage<Delta>('test.delta', {
+    encode: (m, w) => [w.replica(m.from), m.seq, w.state(GCounter, m.delta)],
+    decode(data, r) {
+      const [from, seq, delta] = r.array(data, 'delta');
+      return {
+        from: r.replica(from, 'from'),
+        seq: r.count(seq, 'seq'),
+        delta: r.state(GCounter, delta, 'delta'),
+      };
+    },
+  });
+  const DigestMessage = registerMessage<{ digest: ReturnType<typeof ORSet.digest> }>('test.digest', {
+    encode: (m, w) => w.digest(m.digest),
+    decode: (data, r) => ({ digest: r.digest(data, 'digest') }),
+  });
+
+  it('round-trips messages carrying states and digests, sharing one replica table', () => {
+    const m = {
+      from: 'bob',
+      seq: 7,
+      delta: new Map([
+        ['alice', 2],
+        ['bob', 3],
+      ]),
+    };
+    const back = DeltaMessage.decode(DeltaMessage.encode(m, { compress: true }));
+    expect(back).toEqual(m);
+    const s = ORSet.add(ORSet.empty(), 'a', 'x');
+    const d = DigestMessage.decode(DigestMessage.encode({ digest: ORSet.digest(s) }));
+    expect(DotContext.equals(d.digest.seen, s.context)).toBe(true);
+    expect(encodeDigest(d.digest)).toEqual(encodeDigest(ORSet.digest(s)));
+  });
+  it('refuses unknown kinds, other kinds, bad fields and a second registration', () => {
+    const bytes = DeltaMessage.encode({ from: 'bob', seq: 1, delta: new Map() });
+    refuses(() => DigestMessage.decode(bytes), /unknown message kind/);
+    refuses(() => decode(GCounter, bytes), /expected a state or delta/);
+    refuses(
+      () =>
+        DeltaMessage.decode(craft('test.delta', [['bob'], [0, -1, [[]]]]).map((b, i) => (i === 4 ? 4 : b))),
+      /seq/,
+    );
+    expect(() => registerMessage('test.delta', { encode: () => null, decode: () => null })).toThrow(
+      /already registered/,
+    );
+  });
+});
