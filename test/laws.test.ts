@@ -1,3 +1,4 @@
+import { decode, encode } from '@nlbd/codec';
 import { HybridLogicalClock } from '@nlbd/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +9,6 @@ import { checkProperty } from './support/property.ts';
 // The laws of DESIGN.md, for every type, over states drawn from one generated history of one
 // object: several replicas, random operations, deltas delivered out of order, duplicated or
 // dropped, and full-state merges. States of unrelated objects would share dots by accident.
-//
-// The codec round-trip law (`decode(encode(s))` equals `s`) joins this suite when @nlbd/codec
-// lands: add it as one more `it` below, drawing `s` from `everything(h)`.
 
 const RUNS = { ciRuns: 300, localRuns: 100 } as const;
 
@@ -127,6 +125,19 @@ describe.each(SUBJECTS.map((s) => [s.name, s] as const))('%s', (_name, subject: 
         crdt.joinInto(s, other);
         crdt.joinInto(s, subject.mutate(s, 'y', op, frozenClock('y')));
         expect(copy).toEqual(copy0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('encode then decode is the identity, and encoding is deterministic', () => {
+    checkProperty(
+      fc.property(three, ([h, i]) => {
+        const s = pick(everything(h), i);
+        const bytes = encode(crdt, s);
+        const back = decode(crdt, bytes);
+        expect(eq(back, s)).toBe(true);
+        expect(encode(crdt, back)).toEqual(bytes);
       }),
       RUNS,
     );
