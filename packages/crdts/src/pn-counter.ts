@@ -92,10 +92,19 @@ export const PNCounter = {
     let inc = 0;
     let dec = 0;
     for (const e of s.values()) {
-      inc = safeAdd(inc, e.inc, 'pncounter.value');
-      dec = safeAdd(dec, e.dec, 'pncounter.value');
+      inc += e.inc;
+      dec += e.dec;
     }
-    return inc - dec;
+    if (Number.isSafeInteger(inc) && Number.isSafeInteger(dec)) return inc - dec;
+    // A total past the safe range does not make the value unsafe: increments and decrements
+    // of different replicas may cancel. Only the exact value decides.
+    let exact = 0n;
+    for (const e of s.values()) exact += BigInt(e.inc) - BigInt(e.dec);
+    const value = Number(exact);
+    if (!Number.isSafeInteger(value) || BigInt(value) !== exact) {
+      throw new OverflowError(`value ${exact} is outside the safe integer range`, 'pncounter.value');
+    }
+    return value;
   },
   digest(s: PNCounterState): Digest {
     const seen = DotContext.empty();

@@ -1,5 +1,5 @@
-import { HybridLogicalClock } from '@nlbd/core';
-import { LWWRegister, ORMap, ORSet, ORSetReplica, PNCounter } from '@nlbd/crdts';
+import { HybridLogicalClock, OverflowError } from '@nlbd/core';
+import { LWWRegister, ORMap, ORSet, ORSetReplica, PNCounter, PNCounterReplica } from '@nlbd/crdts';
 import { describe, expect, it } from 'vitest';
 
 // Failing cases found by the generic suites in test/, kept as plain examples.
@@ -75,5 +75,35 @@ describe('OR-Map over values without dots (or-map.ts)', () => {
     );
     expect(R.value(R.join(removed, updated))).toEqual(new Map([['k', 'new']]));
     expect(R.value(R.join(updated, removed))).toEqual(new Map([['k', 'new']]));
+  });
+});
+
+describe('PN-Counter value near the safe range (pn-counter.ts)', () => {
+  const MAX = Number.MAX_SAFE_INTEGER;
+
+  it('is exact when replicas’ totals pass the range but cancel out', () => {
+    const a = new PNCounterReplica('a');
+    a.increment(MAX - 1);
+    const b = new PNCounterReplica('b');
+    b.increment(5);
+    const c = new PNCounterReplica('c');
+    c.decrement(10);
+    a.merge(b.state);
+    a.merge(c.state);
+    // The sum of increments, MAX + 4, used to make value() throw although the value is MAX - 6.
+    expect(a.value).toBe(MAX - 6);
+    c.merge(a.state);
+    c.increment(6);
+    expect(c.value).toBe(MAX);
+    expect(() => c.increment(1)).toThrow(OverflowError);
+  });
+
+  it('still refuses a value outside the range', () => {
+    const a = new PNCounterReplica('a');
+    a.increment(MAX);
+    const b = new PNCounterReplica('b');
+    b.increment(MAX);
+    a.merge(b.state);
+    expect(() => a.value).toThrow(OverflowError);
   });
 });
