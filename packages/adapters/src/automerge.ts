@@ -27,6 +27,12 @@ function initialDocument(): Uint8Array {
   return initial;
 }
 
+let heads: A.Heads | undefined;
+function initialHeads(): A.Heads {
+  heads ??= A.getHeads(A.load(initialDocument()));
+  return heads;
+}
+
 const HASH_BYTES = 32;
 
 /** Heads are hex hashes; the digest carries them as bytes, half the size. */
@@ -130,8 +136,24 @@ class AutomergeReplica implements WorkloadReplica {
     return A.saveSince(this.#doc, decodeHeads(peerDigest));
   }
 
+  /**
+   * `loadIncremental`; but a replica that holds only the initial document loads the bytes
+   * whole with `load`, the faster path Automerge recommends for a first sync, when they
+   * include the initial document (a full `save` does).
+   */
   apply(bytes: Uint8Array): void {
-    this.#doc = A.loadIncremental(this.#doc, bytes);
+    const loaded =
+      A.getHeads(this.#doc).join() === initialHeads().join() ? this.#loadWhole(bytes) : undefined;
+    this.#doc = loaded ?? A.loadIncremental(this.#doc, bytes);
+  }
+
+  #loadWhole(bytes: Uint8Array): A.Doc<Shape> | undefined {
+    try {
+      const loaded = A.load<Shape>(bytes, { actor: A.getActorId(this.#doc) });
+      return A.hasHeads(loaded, initialHeads()) ? loaded : undefined;
+    } catch {
+      return undefined; // changes whose dependencies are not in the bytes: only loadIncremental takes those
+    }
   }
 
   /** `Automerge.merge`: copies the other document's missing changes in memory. */

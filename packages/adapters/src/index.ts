@@ -10,6 +10,7 @@ export {
   syncPair,
 } from './comparison.js';
 export { loroAdapter } from './loro.js';
+export { nlbdAdapterCompressed, nlbdAdapterPlain } from './nlbd.js';
 export { plainAdapter } from './plain.js';
 export { adapterByName, adapters } from './registry.js';
 export {

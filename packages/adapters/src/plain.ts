@@ -16,10 +16,17 @@ interface Entry<V> {
   readonly stamp: Timestamp;
 }
 
-/** `[key, wall, counter, replica]` for a tombstone, `[..., value]` for a live entry. */
-type WireEntry = [string, number, number, string] | [string, number, number, string, Scalar];
+/**
+ * `[key, wall - base wall, counter, replica index]` for a tombstone, `[..., value]` for a live
+ * entry: replica ids are interned and walls relative, so JSON stays a fair baseline on size.
+ */
+type WireEntry = [string, number, number, number] | [string, number, number, number, Scalar];
 
 interface WireState {
+  /** The replica ids the entries index. */
+  r: string[];
+  /** The base wall time. */
+  w: number;
   /** Map entries. */
   m: WireEntry[];
   /** Set entries; the value is `true` for present, absent (a tombstone) for removed. */
@@ -39,10 +46,17 @@ interface WireDigest {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function toWire<V extends Scalar>(key: string, { value, stamp }: Entry<V>): WireEntry {
-  return value === undefined
-    ? [key, stamp.wall, stamp.counter, stamp.replica]
-    : [key, stamp.wall, stamp.counter, stamp.replica, value];
+/** Builds the entries of a {@link WireState}, interning replica ids as it goes. */
+class WireWriter {
+  readonly replicas = new Map<string, number>();
+  constructor(readonly base: number) {}
+
+  entry<V extends Scalar>(key: string, { value, stamp }: Entry<V>): WireEntry {
+    let index = this.replicas.get(stamp.replica);
+    if (index === undefined) this.replicas.set(stamp.replica, (index = this.replicas.size));
+    const wall = stamp.wall - this.base;
+    return value === undefined ? [key, wall, stamp.counter, index] : [key, wall, stamp.counter, index, value];
+  }
 }
 
 function parseJson(bytes: Uint8Array): unknown {
@@ -60,7 +74,7 @@ function isWireEntry(e: unknown): e is WireEntry {
     typeof e[0] === 'string' &&
     Number.isSafeInteger(e[1]) &&
     Number.isSafeInteger(e[2]) &&
-    typeof e[3] === 'string'
+    Number.isInteger(e[3])
   );
 }
 
@@ -71,7 +85,10 @@ function isCounts(list: unknown): list is [string, number][] {
 function decodeState(bytes: Uint8Array): WireState {
   const state = parseJson(bytes) as Partial<WireState> | null;
   if (
-    !Array.isArray(state?.m) ||
+    !Array.isArray(state?.r) ||
+    !state.r.every((r) => typeof r === 'string') ||
+    !Number.isSafeInteger(state.w) ||
+    !Array.isArray(state.m) ||
     !Array.isArray(state.s) ||
     !state.m.every(isWireEntry) ||
     !state.s.every(isWireEntry) ||
@@ -180,9 +197,20 @@ class PlainReplica implements WorkloadReplica {
   }
 
   #encode(include: (stamp: Timestamp) => boolean, p: [string, number][], n: [string, number][]): Uint8Array {
-    const wire: WireState = { m: [], s: [], p: countsSince(this.#p, p), n: countsSince(this.#n, n) };
-    for (const [key, entry] of this.#map) if (include(entry.stamp)) wire.m.push(toWire(key, entry));
-    for (const [key, entry] of this.#set) if (include(entry.stamp)) wire.s.push(toWire(key, entry));
+    const writer = new WireWriter(this.#clock.last.wall);
+    const m: WireEntry[] = [];
+    const s: WireEntry[] = [];
+    for (const [key, entry] of this.#map) if (include(entry.stamp)) m.push(writer.entry(key, entry));
+    for (const [key, entry] of this.#set) if (include(entry.stamp)) s.push(writer.entry(key, entry));
+    const r = [...writer.replicas.keys()];
+    const wire: WireState = {
+      r,
+      w: writer.base,
+      m,
+      s,
+      p: countsSince(this.#p, p),
+      n: countsSince(this.#n, n),
+    };
     return encoder.encode(JSON.stringify(wire));
   }
 
@@ -191,7 +219,9 @@ class PlainReplica implements WorkloadReplica {
     let latest: Timestamp | undefined;
     const merge = <V>(target: Map<string, Entry<V>>, entries: WireEntry[], present: (e: WireEntry) => V) => {
       for (const e of entries) {
-        const stamp = { wall: e[1], counter: e[2], replica: e[3] };
+        const replica = wire.r[e[3]];
+        if (replica === undefined) throw new DecodeError(`no replica ${e[3]}`, 'plain');
+        const stamp = { wall: wire.w + e[1], counter: e[2], replica };
         if (newer(stamp, target.get(e[0])?.stamp)) target.set(e[0], { value: present(e), stamp });
         if (newer(stamp, this.#seen.get(stamp.replica))) this.#seen.set(stamp.replica, stamp);
         if (newer(stamp, latest)) latest = stamp;

@@ -1,12 +1,15 @@
 import { automergeAdapter } from './automerge.js';
 import { loroAdapter } from './loro.js';
+import { nlbdAdapterCompressed, nlbdAdapterPlain } from './nlbd.js';
 import { plainAdapter } from './plain.js';
 import type { Adapter } from './workload.js';
 import { yjsAdapterV1, yjsAdapterV2 } from './yjs.js';
 
-/** Every adapter, the plain-JS baseline first. */
+/** Every adapter: the plain-JS baseline, nlbd, then the peers. */
 export const adapters: readonly Adapter[] = [
   plainAdapter,
+  nlbdAdapterPlain,
+  nlbdAdapterCompressed,
   yjsAdapterV1,
   yjsAdapterV2,
   automergeAdapter,

@@ -1,0 +1,99 @@
+import type { Repetitions } from './measure.js';
+
+/** The input sizes of every scenario. */
+export interface Sizes {
+  /** Scenario 1: distinct keys set, then keys overwritten `overwriteTimes` times each. */
+  readonly distinctSets: number;
+  readonly overwriteKeys: number;
+  readonly overwriteTimes: number;
+  /** Scenario 2: entries in the encoded map. */
+  readonly fullState: number;
+  /** Scenario 3: sets per replica (half the keys overlap), and the entries of each in-memory join side. */
+  readonly mergeEach: number;
+  readonly joinEntries: number;
+  /** Scenario 4: entries already in sync, and the sets made after. */
+  readonly incrementalBases: readonly number[];
+  readonly incrementalSets: number;
+  /** Scenario 5. */
+  readonly counterReplicas: number;
+  readonly counterIncrements: number;
+  /** Scenario 6. */
+  readonly setAdds: number;
+  readonly setRemoves: number;
+  /** Scenario 7: writers each set `writerKeys` keys of a `sharedKeys`-key map. */
+  readonly writers: number;
+  readonly writerKeys: number;
+  readonly sharedKeys: number;
+  /** Scenario 8. */
+  readonly memoryEntries: number;
+}
+
+/** What a run measures and how often. */
+export interface RunConfig {
+  readonly sizes: Sizes;
+  readonly repetitions: Repetitions;
+}
+
+/** The issue's sizes: `pnpm bench --full`, where the targets are defined. */
+export const fullSizes: Sizes = {
+  distinctSets: 100_000,
+  overwriteKeys: 10_000,
+  overwriteTimes: 10,
+  fullState: 100_000,
+  mergeEach: 50_000,
+  joinEntries: 100_000,
+  incrementalBases: [10_000, 100_000, 1_000_000],
+  incrementalSets: 100,
+  counterReplicas: 64,
+  counterIncrements: 1_000,
+  setAdds: 100_000,
+  setRemoves: 50_000,
+  writers: 1_000,
+  writerKeys: 10,
+  sharedKeys: 1_000,
+  memoryEntries: 100_000,
+};
+
+/**
+ * `pnpm bench`, the quick suite: a tenth of the issue's sizes (Automerge alone needs minutes for
+ * the full ones on 2 cores), except incremental sync, which keeps a 100k-entry base because its
+ * target is about sizes not mattering.
+ */
+export const quickSizes: Sizes = {
+  ...fullSizes,
+  distinctSets: 10_000,
+  overwriteKeys: 1_000,
+  fullState: 10_000,
+  mergeEach: 5_000,
+  joinEntries: 10_000,
+  incrementalBases: [10_000, 100_000],
+  counterIncrements: 100,
+  setAdds: 10_000,
+  setRemoves: 5_000,
+  writers: 100,
+  sharedKeys: 100,
+  memoryEntries: 10_000,
+};
+
+/** Tiny sizes for the harness's own tests. */
+export const tinySizes: Sizes = {
+  distinctSets: 200,
+  overwriteKeys: 20,
+  overwriteTimes: 3,
+  fullState: 200,
+  mergeEach: 100,
+  joinEntries: 100,
+  incrementalBases: [100, 400],
+  incrementalSets: 10,
+  counterReplicas: 4,
+  counterIncrements: 10,
+  setAdds: 100,
+  setRemoves: 50,
+  writers: 8,
+  writerKeys: 3,
+  sharedKeys: 12,
+  memoryEntries: 200,
+};
+
+export const quickRepetitions: Repetitions = { warmup: 1, samples: 7 };
+export const fullRepetitions: Repetitions = { warmup: 2, samples: 11 };

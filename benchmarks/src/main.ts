@@ -1,0 +1,63 @@
+/**
+ * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>]`: runs the
+ * scenarios on every adapter in this one process, prints the table and the target ratios, and
+ * writes benchmarks/results/<date>.json, .csv and one SVG chart per scenario.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { adapterByName, adapters } from '@nlbd/adapters';
+import { fullRepetitions, fullSizes, quickRepetitions, quickSizes, type RunConfig } from './config.js';
+import { environment } from './environment.js';
+import { writeCharts } from './report/charts.js';
+import { type RunRecord, runStamp, writeRecord } from './report/files.js';
+import { renderTable } from './report/table.js';
+import { runBenchmarks } from './run.js';
+import { selectScenarios } from './scenarios/index.js';
+import { evaluateTargets, renderTargets } from './targets.js';
+
+const { values } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    adapters: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+const chosenScenarios = selectScenarios(values.filter);
+const chosenAdapters = values.adapters
+  ? values.adapters.split(',').map((n) => adapterByName(n.trim()))
+  : [...adapters];
+const config: RunConfig = values.full
+  ? { sizes: fullSizes, repetitions: fullRepetitions }
+  : { sizes: quickSizes, repetitions: quickRepetitions };
+const env = environment([...new Set(chosenAdapters.flatMap((a) => (a.library ? [a.library] : [])))]);
+if (!env.gcExposed)
+  console.warn('warning: global.gc is missing (run node with --expose-gc); memory figures include garbage');
+console.log(
+  `nlbd bench ${values.full ? '--full' : '(quick)'}: ${env.node}, ${env.cpu} x${env.cores}, commit ${env.commit}`,
+);
+console.log(
+  Object.entries(env.packages)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', '),
+);
+
+const started = performance.now();
+const metrics = runBenchmarks(chosenScenarios, chosenAdapters, config, (line) => console.error(line));
+const record: RunRecord = { environment: env, config, metrics, targets: evaluateTargets(metrics) };
+console.log(
+  `\n${renderTable(
+    chosenScenarios,
+    chosenAdapters.map((a) => a.name),
+    metrics,
+  )}\n`,
+);
+console.log(`${renderTargets(record.targets)}\n`);
+const dir = values.out ?? fileURLToPath(new URL('../results/', import.meta.url));
+const written = [
+  ...writeRecord(dir, record),
+  ...(await writeCharts(dir, runStamp(record), chosenScenarios, metrics)),
+];
+console.log(`wrote ${written.length} files to ${dir} (${runStamp(record)}.json, .csv, -<scenario>.svg)`);
+console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);

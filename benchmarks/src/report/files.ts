@@ -1,0 +1,49 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from '../config.js';
+import type { Environment } from '../environment.js';
+import type { Metric } from '../result.js';
+import type { TargetResult } from '../targets.js';
+
+/** Everything one run produced, as written to `<date>.json`. */
+export interface RunRecord {
+  readonly environment: Environment;
+  readonly config: RunConfig;
+  readonly metrics: readonly Metric[];
+  readonly targets: readonly TargetResult[];
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One row per metric: scenario, adapter, metric, unit, median, min, max, samples. */
+export function toCsv(metrics: readonly Metric[]): string {
+  const header = ['scenario', 'adapter', 'metric', 'unit', 'median', 'min', 'max', 'samples'];
+  const rows = metrics.map((m) => [
+    m.scenario,
+    m.adapter,
+    m.metric,
+    m.unit,
+    m.stats.median,
+    m.stats.min,
+    m.stats.max,
+    m.stats.samples.length,
+  ]);
+  return `${[header, ...rows].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
+}
+
+/** A file-name-safe stamp of the run's date: `2025-11-23T09-41-54`. */
+export function runStamp(record: RunRecord): string {
+  return record.environment.date.slice(0, 19).replaceAll(':', '-');
+}
+
+/** Writes `<stamp>.json` and `<stamp>.csv` into `dir`; returns their paths. */
+export function writeRecord(dir: string, record: RunRecord): string[] {
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, runStamp(record));
+  writeFileSync(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(`${base}.csv`, toCsv(record.metrics));
+  return [`${base}.json`, `${base}.csv`];
+}

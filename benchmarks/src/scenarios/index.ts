@@ -1,0 +1,33 @@
+import { concurrentMerge } from './concurrent-merge.js';
+import { counters } from './counters.js';
+import { fullSync } from './full-sync.js';
+import { incrementalSync } from './incremental-sync.js';
+import { localSets } from './local-sets.js';
+import { manyWriters } from './many-writers.js';
+import { memory } from './memory.js';
+import { orSet } from './or-set.js';
+import type { Scenario } from './scenario.js';
+
+export type { Scenario } from './scenario.js';
+
+/** The issue's scenarios 1 to 8, in order. */
+export const scenarios: readonly Scenario[] = [
+  localSets,
+  fullSync,
+  concurrentMerge,
+  incrementalSync,
+  counters,
+  orSet,
+  manyWriters,
+  memory,
+];
+
+/** The scenarios `filter` names (ids or numbers, comma-separated); all when it is undefined. */
+export function selectScenarios(filter: string | undefined): Scenario[] {
+  if (filter === undefined) return [...scenarios];
+  const wanted = filter.split(',').map((s) => s.trim());
+  const chosen = scenarios.filter((s) => wanted.includes(s.id) || wanted.includes(String(s.number)));
+  const known = scenarios.map((s) => `${s.number} ${s.id}`).join(', ');
+  if (chosen.length === 0) throw new RangeError(`--filter ${filter} names no scenario; there are ${known}`);
+  return chosen;
+}

@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adapters } from '@nlbd/adapters';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tinySizes } from '../src/config.js';
+import { timeSamples } from '../src/measure.js';
+import { chartSpec, renderSvg } from '../src/report/charts.js';
+import { type RunRecord, toCsv, writeRecord } from '../src/report/files.js';
+import { formatStats } from '../src/report/format.js';
+import { renderTable } from '../src/report/table.js';
+import type { Metric } from '../src/result.js';
+import { runBenchmarks } from '../src/run.js';
+import { scenarios, selectScenarios } from '../src/scenarios/index.js';
+import { summarize } from '../src/stats.js';
+import { evaluateTargets, renderTargets, targets } from '../src/targets.js';
+
+describe('stats', () => {
+  it('median, min and max of odd and even counts', () => {
+    expect(summarize([5, 1, 3])).toMatchObject({ median: 3, min: 1, max: 5 });
+    expect(summarize([4, 1, 3, 2])).toMatchObject({ median: 2.5, min: 1, max: 4 });
+    expect(() => summarize([])).toThrow(RangeError);
+  });
+
+  it('timeSamples runs warm-ups untimed and keeps one result per sample', () => {
+    let setups = 0;
+    const { time, results } = timeSamples(
+      { warmup: 2, samples: 7 },
+      () => ++setups,
+      (n) => n * 10,
+    );
+    expect(setups).toBe(9);
+    expect(time.samples).toHaveLength(7);
+    expect(results).toEqual([30, 40, 50, 60, 70, 80, 90]);
+    expect(time.min).toBeLessThanOrEqual(time.median);
+  });
+
+  it('formats a median with its range', () => {
+    expect(formatStats(summarize([1.5, 2, 2.5]), 'ms')).toBe('2.00 ms (1.50–2.50)');
+    expect(formatStats(summarize([2_500_000]), 'B')).toBe('2.50 MB');
+  });
+});
+
+describe('scenario selection', () => {
+  it('takes ids and numbers, refuses unknown names', () => {
+    expect(selectScenarios('2,counters').map((s) => s.number)).toEqual([2, 5]);
+    expect(selectScenarios(undefined)).toHaveLength(8);
+    expect(() => selectScenarios('nope')).toThrow(/names no scenario/);
+  });
+});
+
+describe('a tiny run of every scenario on every adapter', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nlbd-bench-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Every scenario checks its replicas (equal after merges, nothing lost) and throws otherwise.
+  const metrics: Metric[] = runBenchmarks(scenarios, adapters, {
+    sizes: tinySizes,
+    repetitions: { warmup: 0, samples: 2 },
+  });
+
+  it('measures every scenario on every adapter', () => {
+    for (const s of scenarios) {
+      for (const a of adapters) {
+        expect(
+          metrics.some((m) => m.scenario === s.id && m.adapter === a.name),
+          `${s.id}/${a.name}`,
+        ).toBe(true);
+      }
+    }
+    expect(metrics.every((m) => m.stats.samples.length >= 1 && m.stats.min <= m.stats.max)).toBe(true);
+  });
+
+  it('prints a table with a column per adapter', () => {
+    const table = renderTable(
+      scenarios,
+      adapters.map((a) => a.name),
+      metrics,
+    );
+    for (const a of adapters) expect(table).toContain(a.name);
+    expect(table).toContain('8. Memory');
+  });
+
+  it('evaluates every target from the run', () => {
+    const results = evaluateTargets(metrics);
+    expect(results).toHaveLength(targets.length);
+    for (const r of results) expect(r.verdict).toMatch(/^(met|MISS|n\/a: )/);
+    expect(renderTargets(results)).toContain('full-state apply');
+  });
+
+  it('writes JSON and CSV that read back', () => {
+    const record = {
+      environment: { date: '2025-01-02T03:04:05.000Z' },
+      config: { sizes: tinySizes, repetitions: { warmup: 0, samples: 2 } },
+      metrics,
+      targets: evaluateTargets(metrics),
+    } as unknown as RunRecord;
+    const [json, csv] = writeRecord(dir, record);
+    expect(json).toMatch(/2025-01-02T03-04-05\.json$/);
+    expect(JSON.parse(readFileSync(json!, 'utf8')).metrics).toHaveLength(metrics.length);
+    const lines = readFileSync(csv!, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('scenario,adapter,metric,unit,median,min,max,samples');
+    expect(lines).toHaveLength(metrics.length + 1);
+    expect(toCsv([])).toBe('scenario,adapter,metric,unit,median,min,max,samples\n');
+  });
+
+  it('renders a chart to SVG without a canvas', async () => {
+    const svg = await renderSvg(chartSpec(scenarios[1]!, metrics));
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('Full-state sync');
+  });
+});
+
+describe('targets without nlbd', () => {
+  it('are reported as n/a, never computed from nothing', () => {
+    const results = evaluateTargets([]);
+    expect(results.every((r) => r.verdict === 'n/a: nlbd adapter missing' && r.ratio === null)).toBe(true);
+  });
+});
