@@ -1,3 +1,8 @@
+/**
+ * One workload interface over plain JS, nlbd, Yjs, Automerge and Loro, so the same operations
+ * run on each and their merge speed, update sizes and semantics can be compared side by side.
+ * @module @nlbd/adapters
+ */
 export { automergeAdapter } from './automerge.js';
 export {
   type ComparisonScenario,

@@ -18,7 +18,7 @@ const KINDS: readonly Kind[] = ['state', 'delta', 'digest', 'message'];
 const FLAG_DEFLATE = 1;
 const TAG = /^[\x21-\x7e]{1,255}$/;
 
-/** The fixed header of a message, as {@link readHeader} finds it. */
+/** The fixed header of a message: version, kind, flags and type tag. */
 export interface Header {
   readonly major: number;
   readonly minor: number;

@@ -1,3 +1,9 @@
+/**
+ * nlbd's binary wire format on msgpackr: a versioned envelope, compact columnar layouts for every
+ * type, digests, a registry of sync messages, and strict decoding of untrusted bytes (every
+ * failure a `DecodeError` with a path; nothing decoded ever reaches a prototype).
+ * @module @nlbd/codec
+ */
 export {
   type DecodeOptions,
   decode,

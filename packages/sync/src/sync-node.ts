@@ -1,0 +1,325 @@
+import { type Crdt, type Digest, DotContext, NlbdError, ValidationError } from '@nlbd/core';
+import type { EncodedMessage, MessageCodec, SyncMessage, SyncMessageKind } from './messages.js';
+import { Random } from './random.js';
+import type { PeerId, Transport } from './transport.js';
+
+/** Which protocols a {@link SyncNode} runs; any combination works. */
+export interface Protocols {
+  /** Delta anti-entropy: buffered delta intervals to every neighbour, with acks. */
+  readonly delta: boolean;
+  /** Digest gossip: each round, a digest to `fanout` random peers, answered with what they lack. */
+  readonly digest: boolean;
+  /** The baseline: each round, the full state to `fanout` random peers. */
+  readonly fullState: boolean;
+}
+
+/** Options of a {@link SyncNode}. */
+export interface SyncNodeOptions<S, V> {
+  readonly crdt: Crdt<S, V>;
+  readonly transport: Transport;
+  readonly codec: MessageCodec<S>;
+  /** The state to start from (cloned); bottom by default. */
+  readonly state?: S;
+  /** Default: delta anti-entropy and digest gossip together. */
+  readonly protocols?: Partial<Protocols>;
+  /** Peers picked per gossip round (default 3). */
+  readonly fanout?: number;
+  /** Seed of the node's random choices (default 1): the same seed gives the same schedule. */
+  readonly seed?: number;
+  /**
+   * The peers delta intervals go to (default: every peer of the transport). Digest and
+   * full-state gossip pick among them too.
+   */
+  readonly neighbours?: () => readonly PeerId[];
+  /** Before buffering a received delta, strip what this node already had (default true). */
+  readonly removeRedundant?: boolean;
+  /**
+   * The most deltas kept for neighbours that have not acked (default 4,096). Past it the oldest
+   * are dropped and the neighbours that lacked them are brought up to date by digest instead.
+   */
+  readonly maxBufferedDeltas?: number;
+  /** Called after every change of the state, local or remote. */
+  readonly onChange?: (origin: 'local' | PeerId) => void;
+}
+
+/** Counters a {@link SyncNode} keeps about its traffic. */
+export interface SyncStats {
+  messagesSent: number;
+  bytesSent: number;
+  /** Of `bytesSent`, the bytes of CRDT states and deltas (the rest is metadata). */
+  payloadBytesSent: number;
+  messagesReceived: number;
+  /** Messages dropped because they could not be decoded or were refused. */
+  malformed: number;
+  /** Messages sent, by kind. */
+  sentByKind: Record<SyncMessageKind, number>;
+}
+
+interface Buffered<S> {
+  readonly seq: number;
+  readonly delta: S;
+  /** The peer it came from, so it is never sent back there; `undefined` for local updates. */
+  readonly origin: PeerId | undefined;
+}
+
+const DEFAULT_PROTOCOLS: Protocols = { delta: true, digest: true, fullState: false };
+
+/**
+ * One replica of one object, kept converged with its peers without a leader by delta
+ * anti-entropy (Almeida et al. 2018, Algorithm 2, with the back-propagation and redundancy
+ * avoidance of Enes et al. 2019) and digest gossip, over any {@link Transport}.
+ *
+ * Guarantee: if the network eventually delivers some messages between every pair of connected
+ * peers, all nodes reach equal states once updates stop; lost, duplicated, reordered and
+ * malformed messages never corrupt a state (malformed ones are counted and dropped).
+ * Drive it by calling {@link tick} once per round.
+ * @example
+ * const node = new SyncNode({ crdt: LWWMap, transport, codec: syncCodec(LWWMap) });
+ * node.update((s) => LWWMap.set(s, 'alice', 'k', 1, clock));
+ * setInterval(() => node.tick(), 100);
+ */
+export class SyncNode<S, V> {
+  readonly crdt: Crdt<S, V>;
+  readonly transport: Transport;
+  readonly protocols: Protocols;
+  readonly stats: SyncStats = {
+    messagesSent: 0,
+    bytesSent: 0,
+    payloadBytesSent: 0,
+    messagesReceived: 0,
+    malformed: 0,
+    sentByKind: { delta: 0, ack: 0, digest: 0, since: 0, state: 0 },
+  };
+  #state: S;
+  readonly #codec: MessageCodec<S>;
+  readonly #random: Random;
+  readonly #fanout: number;
+  readonly #neighbours: () => readonly PeerId[];
+  readonly #removeRedundant: boolean;
+  readonly #maxBuffered: number;
+  readonly #onChange: ((origin: 'local' | PeerId) => void) | undefined;
+  #buffer: Buffered<S>[] = [];
+  #seq = 0;
+  /** For each neighbour, the highest sequence number it has acknowledged. */
+  readonly #acked = new Map<PeerId, number>();
+  readonly #unsubscribe: (() => void)[];
+
+  constructor(options: SyncNodeOptions<S, V>) {
+    const fanout = options.fanout ?? 3;
+    if (!Number.isSafeInteger(fanout) || fanout < 1)
+      throw new ValidationError(`must be an integer ≥ 1, got ${fanout}`, 'fanout');
+    const maxBuffered = options.maxBufferedDeltas ?? 4096;
+    if (!Number.isSafeInteger(maxBuffered) || maxBuffered < 1) {
+      throw new ValidationError(`must be an integer ≥ 1, got ${maxBuffered}`, 'maxBufferedDeltas');
+    }
+    this.crdt = options.crdt;
+    this.transport = options.transport;
+    this.protocols = { ...DEFAULT_PROTOCOLS, ...options.protocols };
+    this.#codec = options.codec;
+    this.#state = options.state === undefined ? options.crdt.empty() : options.crdt.clone(options.state);
+    this.#random = new Random(options.seed ?? 1);
+    this.#fanout = fanout;
+    this.#neighbours = options.neighbours ?? (() => this.transport.peers());
+    this.#removeRedundant = options.removeRedundant ?? true;
+    this.#maxBuffered = maxBuffered;
+    this.#onChange = options.onChange;
+    this.#unsubscribe = [
+      this.transport.onMessage((from, bytes) => this.receive(from, bytes)),
+      this.transport.onPeer((event) => {
+        if (event.type === 'leave') this.#acked.delete(event.peer);
+        else this.#meet(event.peer);
+      }),
+    ];
+  }
+
+  /** The current state; never mutate it. */
+  get state(): S {
+    return this.#state;
+  }
+
+  /** What the user sees now. */
+  get value(): V {
+    return this.crdt.value(this.#state);
+  }
+
+  /** How many deltas are buffered for neighbours that have not acked them. */
+  get bufferedDeltas(): number {
+    return this.#buffer.length;
+  }
+
+  /**
+   * Applies a local update: `fn` gets the state and returns a delta made by the type's mutators.
+   * The delta is joined in and buffered for the neighbours; it is returned.
+   */
+  update(fn: (state: S) => S): S {
+    const delta = fn(this.#state);
+    if (this.crdt.joinInto(this.#state, delta)) {
+      this.#bufferDelta(delta, undefined);
+      this.#onChange?.('local');
+    }
+    return delta;
+  }
+
+  /** One round: delta intervals to neighbours, then digest and full-state gossip to random peers. */
+  tick(): void {
+    if (this.protocols.delta) this.shipDeltas();
+    if (this.protocols.digest) for (const peer of this.#pick()) this.#send(peer, this.#digestMessage(true));
+    if (this.protocols.fullState)
+      for (const peer of this.#pick()) this.#send(peer, { kind: 'state', state: this.#state });
+  }
+
+  /** Sends each neighbour the join of the buffered deltas it has not acked (none back to their origin). */
+  shipDeltas(): void {
+    for (const peer of this.#neighbours()) {
+      if (!this.#acked.has(peer)) this.#meet(peer);
+      const acked = this.#acked.get(peer) ?? 0;
+      let interval: S | undefined;
+      for (const entry of this.#buffer) {
+        if (entry.seq <= acked || entry.origin === peer) continue;
+        if (interval === undefined) interval = this.crdt.clone(entry.delta);
+        else this.crdt.joinInto(interval, entry.delta);
+      }
+      if (interval !== undefined) this.#send(peer, { kind: 'delta', seq: this.#seq, delta: interval });
+      else if (acked < this.#seq) this.#acked.set(peer, this.#seq);
+    }
+    this.#collect();
+  }
+
+  /** Handles bytes from a peer. Malformed or refused messages are counted and dropped. */
+  receive(from: PeerId, bytes: Uint8Array): void {
+    this.stats.messagesReceived++;
+    let message: SyncMessage<S>;
+    try {
+      message = this.#codec.decode(bytes);
+    } catch (error) {
+      if (!(error instanceof NlbdError)) throw error;
+      this.stats.malformed++;
+      return;
+    }
+    try {
+      this.#handle(from, message);
+    } catch (error) {
+      // A well-formed message may still be refused (e.g. a timestamp too far ahead): the join
+      // below never runs, so the state is untouched.
+      if (!(error instanceof NlbdError)) throw error;
+      this.stats.malformed++;
+    }
+  }
+
+  /** Stops listening to the transport. */
+  close(): void {
+    for (const off of this.#unsubscribe) off();
+  }
+
+  #handle(from: PeerId, message: SyncMessage<S>): void {
+    switch (message.kind) {
+      case 'delta':
+        this.#joinRemote(from, message.delta, true);
+        this.#send(from, { kind: 'ack', seq: message.seq });
+        return;
+      case 'ack':
+        this.#ack(from, message.seq);
+        return;
+      case 'digest': {
+        const mine = this.crdt.digest(this.#state);
+        if (lacks(message.digest, mine)) {
+          this.#send(from, { kind: 'since', delta: this.crdt.deltaSince(this.#state, message.digest) });
+        }
+        if (message.reply && lacks(mine, message.digest))
+          this.#send(from, { kind: 'digest', digest: mine, reply: false });
+        return;
+      }
+      case 'since':
+        this.#joinRemote(from, message.delta, this.protocols.delta);
+        return;
+      case 'state':
+        this.#joinRemote(from, message.state, this.protocols.delta);
+        return;
+    }
+  }
+
+  #joinRemote(from: PeerId, delta: S, forward: boolean): void {
+    const fresh =
+      forward && this.#removeRedundant ? this.crdt.deltaSince(delta, this.crdt.digest(this.#state)) : delta;
+    if (!this.crdt.joinInto(this.#state, delta)) return;
+    if (forward) this.#bufferDelta(fresh, from);
+    this.#onChange?.(from);
+  }
+
+  #bufferDelta(delta: S, origin: PeerId | undefined): void {
+    this.#buffer.push({ seq: ++this.#seq, delta, origin });
+    if (this.#buffer.length > this.#maxBuffered) {
+      const dropped = this.#buffer.shift() as Buffered<S>;
+      // Neighbours that had not acked it can no longer get it by interval: catch them up by digest.
+      for (const [peer, acked] of this.#acked) {
+        if (acked < dropped.seq) {
+          this.#acked.set(peer, dropped.seq);
+          this.#send(peer, this.#digestMessage(true));
+        }
+      }
+    }
+  }
+
+  #ack(peer: PeerId, seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.#seq) return;
+    if (seq > (this.#acked.get(peer) ?? 0)) this.#acked.set(peer, seq);
+    this.#collect();
+  }
+
+  /** Drops the buffered deltas every neighbour has acknowledged. */
+  #collect(): void {
+    let min = this.#seq;
+    for (const peerId of this.#neighbours()) min = Math.min(min, this.#acked.get(peerId) ?? 0);
+    if (this.#buffer.length > 0 && (this.#buffer[0] as Buffered<S>).seq <= min) {
+      this.#buffer = this.#buffer.filter((entry) => entry.seq > min);
+    }
+  }
+
+  /** A new neighbour gets future deltas by interval and the past by a digest exchange. */
+  #meet(peer: PeerId): void {
+    if (this.#acked.has(peer)) return;
+    this.#acked.set(peer, this.#seq);
+    this.#send(peer, this.#digestMessage(true));
+  }
+
+  #digestMessage(reply: boolean): SyncMessage<S> {
+    return { kind: 'digest', digest: this.crdt.digest(this.#state), reply };
+  }
+
+  #pick(): PeerId[] {
+    return this.#random.sample(this.#neighbours(), this.#fanout);
+  }
+
+  #send(peer: PeerId, message: SyncMessage<S>): void {
+    const encoded: EncodedMessage = this.#codec.encode(message);
+    this.stats.messagesSent++;
+    this.stats.bytesSent += encoded.bytes.length;
+    this.stats.payloadBytesSent += encoded.payloadBytes;
+    this.stats.sentByKind[message.kind]++;
+    this.transport.send(peer, encoded.bytes);
+  }
+}
+
+/**
+ * Whether the holder of digest `theirs` lacks something the holder of `mine` has: an event it
+ * has not seen, or (for dot-store types) a removal of a dot it still holds.
+ */
+export function lacks(theirs: Digest, mine: Digest): boolean {
+  if (!DotContext.leq(mine.seen, theirs.seen)) return true;
+  if (theirs.live === undefined || mine.live === undefined) return false;
+  for (const [replica, count] of theirs.live.vv) {
+    // Bounded by what this side has seen, whatever the (remote) digest claims.
+    const top = Math.min(count, DotContext.max(mine.seen, replica));
+    for (let c = 1; c <= top; c++) {
+      if (DotContext.hasEvent(mine.seen, replica, c) && !DotContext.hasEvent(mine.live, replica, c))
+        return true;
+    }
+  }
+  for (const [replica, dots] of theirs.live.cloud) {
+    for (const c of dots) {
+      if (DotContext.hasEvent(mine.seen, replica, c) && !DotContext.hasEvent(mine.live, replica, c))
+        return true;
+    }
+  }
+  return false;
+}

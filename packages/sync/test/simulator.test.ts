@@ -1,0 +1,157 @@
+import { type ScenarioOptions, simulate, syncCodec, WORKLOAD_TYPES } from '@nlbd/sync';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const lossless = {
+  latency: { kind: 'uniform', min: 5, max: 60 },
+  loss: 0,
+  duplicate: 0,
+  reorder: 0,
+  reorderMs: 0,
+} as const;
+
+const base: ScenarioOptions = {
+  seed: 7,
+  nodes: 16,
+  topology: { kind: 'regular', degree: 4 },
+  link: lossless,
+  workload: { type: 'lwwmap', opsPerRound: 8, rounds: 10, keys: 200 },
+  protocols: { delta: true, digest: true },
+  maxRounds: 400,
+};
+
+const runs = process.env.CI ? 40 : 12;
+const replay = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
+
+describe('simulate', () => {
+  it('is deterministic: the same seed gives an identical trace', () => {
+    const scenario: ScenarioOptions = {
+      ...base,
+      link: { ...lossless, loss: 0.2, duplicate: 0.1, reorder: 0.3, reorderMs: 150 },
+      partitions: [{ at: 3, heal: 12, groups: [[0, 1, 2, 3, 4, 5]] }],
+      crashes: [{ node: 9, at: 4, restart: 9, keepState: false }],
+    };
+    const one = simulate(scenario, syncCodec);
+    const two = simulate(scenario, syncCodec);
+    expect(JSON.stringify(two.trace)).toBe(JSON.stringify(one.trace));
+    expect({ ...two.summary, mergeCpuMs: 0 }).toEqual({ ...one.summary, mergeCpuMs: 0 });
+    const other = simulate({ ...scenario, seed: 8 }, syncCodec);
+    expect(JSON.stringify(other.trace)).not.toBe(JSON.stringify(one.trace));
+  });
+
+  for (const fault of [
+    'loss',
+    'duplication',
+    'reordering',
+    'partition',
+    'crash (empty restart)',
+    'crash (with state)',
+  ] as const) {
+    it(`converges under ${fault} alone, for every workload type`, () => {
+      for (const type of WORKLOAD_TYPES) {
+        const scenario: ScenarioOptions = {
+          ...base,
+          workload: { ...base.workload, type },
+          link: {
+            ...lossless,
+            loss: fault === 'loss' ? 0.3 : 0,
+            duplicate: fault === 'duplication' ? 0.3 : 0,
+            reorder: fault === 'reordering' ? 0.5 : 0,
+            reorderMs: 300,
+          },
+          partitions: fault === 'partition' ? [{ at: 2, heal: 15, groups: [[0, 1, 2, 3, 4, 5, 6, 7]] }] : [],
+          crashes: fault.startsWith('crash')
+            ? [{ node: 3, at: 2, restart: 8, keepState: fault === 'crash (with state)' }]
+            : [],
+        };
+        const { summary } = simulate(scenario, syncCodec);
+        expect({ type, converged: summary.converged }).toEqual({ type, converged: true });
+      }
+    });
+  }
+
+  it('converges under random combinations of every fault (property)', () => {
+    const scenarioArb = fc.record({
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      nodes: fc.integer({ min: 2, max: 24 }),
+      degree: fc.integer({ min: 2, max: 6 }),
+      type: fc.constantFrom(...WORKLOAD_TYPES),
+      loss: fc.double({ min: 0, max: 0.4, noNaN: true }),
+      duplicate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      reorder: fc.double({ min: 0, max: 0.5, noNaN: true }),
+      protocol: fc.constantFrom(
+        { delta: true, digest: true },
+        { delta: false, digest: true },
+        { delta: true, digest: false },
+      ),
+      partitionAt: fc.integer({ min: 0, max: 10 }),
+      partitionFor: fc.integer({ min: 0, max: 20 }),
+      crashAt: fc.integer({ min: 0, max: 10 }),
+      crashFor: fc.integer({ min: 1, max: 10 }),
+      keepState: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(scenarioArb, (p) => {
+        const half = Array.from({ length: Math.floor(p.nodes / 2) }, (_, i) => i);
+        const { summary } = simulate(
+          {
+            seed: p.seed,
+            nodes: p.nodes,
+            topology: { kind: 'regular', degree: p.degree },
+            link: {
+              latency: { kind: 'exponential', mean: 30 },
+              loss: p.loss,
+              duplicate: p.duplicate,
+              reorder: p.reorder,
+              reorderMs: 250,
+            },
+            partitions: [{ at: p.partitionAt, heal: p.partitionAt + p.partitionFor, groups: [half] }],
+            crashes: [
+              { node: p.nodes - 1, at: p.crashAt, restart: p.crashAt + p.crashFor, keepState: p.keepState },
+            ],
+            workload: { type: p.type, opsPerRound: 5, rounds: 8, keys: 50 },
+            protocols: p.protocol,
+            maxRounds: 600,
+            quiesceRounds: 1,
+          },
+          syncCodec,
+        );
+        return summary.converged;
+      }),
+      { numRuns: runs, ...replay },
+    );
+  });
+
+  it('quiesces: on a lossless network it converges within a few rounds, then sends only digests', () => {
+    const { summary, trace } = simulate({ ...base, quiesceRounds: 12 }, syncCodec);
+    expect(summary.converged).toBe(true);
+    expect(summary.roundsToConverge).toBeLessThanOrEqual(5);
+    // Buffered deltas drain within the graph's diameter (3 for 16 nodes of degree 4), plus the acks.
+    expect(summary.roundsToQuiesce).not.toBeNull();
+    expect(summary.roundsToQuiesce).toBeLessThanOrEqual(4);
+    const quiet = trace.slice(-6);
+    for (const line of quiet) {
+      expect(line.sentByKind.digest).toBeGreaterThan(0);
+      expect(
+        line.sentByKind.delta + line.sentByKind.since + line.sentByKind.state + line.sentByKind.ack,
+      ).toBe(0);
+      expect(line.payloadBytes).toBe(0);
+    }
+  });
+
+  it('delta anti-entropy sends at most a tenth of the bytes of full-state gossip (1,000-key map, 1% churn)', () => {
+    // Every node starts from the same 1,000-key map; then 10 keys (1%) change per round.
+    const scenario = (protocols: ScenarioOptions['protocols']): ScenarioOptions => ({
+      ...base,
+      nodes: 12,
+      workload: { type: 'lwwmap', opsPerRound: 10, rounds: 30, keys: 1000, removeRatio: 0, prefill: 3000 },
+      protocols,
+      quiesceRounds: 0,
+    });
+    const delta = simulate(scenario({ delta: true, digest: false }), syncCodec);
+    const full = simulate(scenario({ fullState: true, delta: false, digest: false }), syncCodec);
+    expect(delta.summary.converged && full.summary.converged).toBe(true);
+    const ratio = delta.summary.bytes / full.summary.bytes;
+    expect(ratio).toBeLessThanOrEqual(0.1);
+  });
+});
