@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { NlbdError, ValidationError } from '@nlbd/core';
+import type { ScenarioOptions } from '@nlbd/sync';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseCrash, parseLatency, parsePartition, parseTopology } from './parse.js';
+import { PROTOCOLS, runExperiment, SIMULATE_TYPES, writeExperiment } from './simulate.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const integer = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
+  return n;
+};
+const probability = (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a probability in [0, 1)');
+  return n;
+};
+
+interface SimulateFlags {
+  scenario?: string;
+  seed: number;
+  nodes: number;
+  topology: string;
+  latency: string;
+  loss: number;
+  duplicate: number;
+  reorder: number;
+  reorderMs: number;
+  partition: string[];
+  crash: string[];
+  type: string;
+  ops: number;
+  rounds: number;
+  keys: number;
+  protocols: string;
+  fanout: number;
+  maxRounds: number;
+  roundMs: number;
+  out: string;
+}
+
+/** The scenario from an optional JSON file, with the flags the user gave on top. */
+function scenarioFrom(flags: SimulateFlags, given: Set<string>): Omit<ScenarioOptions, 'protocols'> {
+  const file: Partial<ScenarioOptions> = flags.scenario
+    ? JSON.parse(readFileSync(flags.scenario, 'utf8'))
+    : {};
+  const pick = <T>(name: string, fromFlag: T, fromFile: T | undefined): T =>
+    given.has(name) || fromFile === undefined ? fromFlag : fromFile;
+  return {
+    seed: pick('seed', flags.seed, file.seed),
+    nodes: pick('nodes', flags.nodes, file.nodes),
+    topology: pick('topology', parseTopology(flags.topology), file.topology),
+    roundMs: pick('roundMs', flags.roundMs, file.roundMs),
+    link:
+      file.link && !['latency', 'loss', 'duplicate', 'reorder', 'reorderMs'].some((f) => given.has(f))
+        ? file.link
+        : {
+            latency: parseLatency(flags.latency),
+            loss: flags.loss,
+            duplicate: flags.duplicate,
+            reorder: flags.reorder,
+            reorderMs: flags.reorderMs,
+          },
+    partitions: pick('partition', flags.partition.map(parsePartition), file.partitions),
+    crashes: pick('crash', flags.crash.map(parseCrash), file.crashes),
+    workload:
+      file.workload && !['type', 'ops', 'rounds', 'keys'].some((f) => given.has(f))
+        ? file.workload
+        : { type: flags.type, opsPerRound: flags.ops, rounds: flags.rounds, keys: flags.keys },
+    fanout: pick('fanout', flags.fanout, file.fanout),
+    maxRounds: pick('maxRounds', flags.maxRounds, file.maxRounds),
+  };
+}
+
+/** A progress line on a terminal; nothing when output is piped. */
+function progress(stream: NodeJS.WriteStream) {
+  if (!stream.isTTY) return { update: () => {}, done: () => {} };
+  return {
+    update: (protocol: string, round: number, max: number) => {
+      const width = 30;
+      const filled = Math.min(width, Math.round((round / max) * width));
+      stream.write(
+        `\r${protocol.padEnd(13)} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] round ${round}`,
+      );
+    },
+    done: () => stream.write('\r\x1b[K'),
+  };
+}
+
+/** The `nlbd` command line program. */
+export function createProgram(): Command {
+  const program = new Command('nlbd').description('nlbd: leaderless delta-state CRDTs').showHelpAfterError();
+  program
+    .command('simulate')
+    .description(
+      'simulate sync protocols side by side on one seed and workload; writes CSV, JSONL, meta.json and SVG charts',
+    )
+    .option('--scenario <file>', 'a JSON file with scenario options (flags given override it)')
+    .option('--seed <n>', 'random seed', integer, 1)
+    .option('--nodes <n>', 'number of nodes', integer, 50)
+    .option('--topology <t>', 'full | ring | regular:K', 'regular:4')
+    .option('--latency <model>', 'fixed:MS | uniform:MIN-MAX | normal:MEAN,SD | exp:MEAN', 'uniform:10-80')
+    .option('--loss <p>', 'message loss probability', probability, 0)
+    .option('--duplicate <p>', 'message duplication probability', probability, 0)
+    .option('--reorder <p>', 'probability a message is held back', probability, 0)
+    .option('--reorder-ms <ms>', 'how long a held-back message may wait', integer, 200)
+    .option('--partition <spec>', 'AT-HEAL:a,b/c,d (repeatable)', collect, [])
+    .option('--crash <spec>', 'NODE@AT[-RESTART][:keep] (repeatable)', collect, [])
+    .addOption(
+      new Option('--type <type>', 'CRDT type of the workload').choices(SIMULATE_TYPES).default('lwwmap'),
+    )
+    .option('--ops <n>', 'operations per round', integer, 20)
+    .option('--rounds <n>', 'rounds with operations', integer, 20)
+    .option('--keys <n>', 'distinct keys or elements', integer, 1000)
+    .option(
+      '--protocols <list>',
+      `comma-separated: ${Object.keys(PROTOCOLS).join(', ')}`,
+      Object.keys(PROTOCOLS).join(','),
+    )
+    .option('--fanout <n>', 'peers per gossip round', integer, 3)
+    .option('--max-rounds <n>', 'give up after this many rounds', integer, 1000)
+    .option('--round-ms <ms>', 'virtual milliseconds per round', integer, 100)
+    .option('--out <dir>', 'output directory', 'sim-out')
+    .action(async (flags: SimulateFlags, command: Command) => {
+      const given = new Set(Object.keys(flags).filter((k) => command.getOptionValueSource(k) === 'cli'));
+      const scenario = scenarioFrom(flags, given);
+      const bar = progress(process.stderr);
+      const runs = runExperiment(scenario, flags.protocols.split(','), (p, r) =>
+        bar.update(p, r, scenario.maxRounds ?? 1000),
+      );
+      bar.done();
+      const files = await writeExperiment(flags.out, scenario, runs);
+      for (const r of runs) {
+        const s = r.summary;
+        console.log(
+          `${r.protocol.padEnd(13)} ${s.converged ? `converged ${String(s.roundsToConverge).padStart(3)} rounds after the last disturbance` : 'did NOT converge'}` +
+            `  ${s.messages} msgs  ${s.bytes} bytes (${s.payloadBytes} payload)`,
+        );
+      }
+      console.log(`wrote ${files.join(', ')}`);
+      if (runs.some((r) => !r.summary.converged)) process.exitCode = 2;
+    });
+  return program;
+}
+
+/** Runs the program on `argv`; typed errors become one-line messages and exit code 1. */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv as string[]);
+  } catch (error) {
+    if (!(error instanceof NlbdError || error instanceof SyntaxError)) throw error;
+    console.error(`nlbd: ${error instanceof ValidationError ? error.message : String(error.message)}`);
+    process.exitCode = 1;
+  }
+}
