@@ -18,13 +18,16 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
   }
 }
 
-/** A line chart of `y` over `x`, one line per `series`. */
+/**
+ * A line chart of `y` over `x`, one line per value of the `series` field of `values`: steps for
+ * a quantity that holds until the next sample (time series), straight lines between sweep points.
+ */
 export function lineChart(
   title: string,
   values: readonly Record<string, unknown>[],
   x: { field: string; title: string },
   y: { field: string; title: string },
-  series: string,
+  interpolate: 'step-after' | 'linear' = 'step-after',
 ): ChartSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -32,11 +35,11 @@ export function lineChart(
     width: 560,
     height: 300,
     data: { values },
-    mark: { type: 'line', interpolate: 'step-after' },
+    mark: { type: 'line', interpolate, point: interpolate === 'linear' },
     encoding: {
       x: { field: x.field, type: 'quantitative', title: x.title },
       y: { field: y.field, type: 'quantitative', title: y.title },
-      color: { field: series, type: 'nominal', title: series },
+      color: { field: 'series', type: 'nominal', title: null },
     },
   };
 }

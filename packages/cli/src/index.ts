@@ -4,14 +4,19 @@
  * @module @nlbd/cli
  */
 export { type ChartSpec, lineChart, renderSvg } from './charts.js';
-export { parseCrash, parseLatency, parsePartition, parseTopology } from './parse.js';
-export { createProgram, main } from './program.js';
+export { parseCrash, parseLatency, parsePartition, parseTopology, parseVary } from './parse.js';
+export { createProgram, main, progressBar } from './program.js';
 export {
+  applyPoint,
   PROTOCOLS,
   type ProtocolRun,
   runExperiment,
   SIMULATE_TYPES,
+  SWEEP_PARAMS,
+  type SweepAxis,
+  type SweepParam,
   summaryCsv,
+  sweepPoints,
   traceJsonl,
   writeExperiment,
 } from './simulate.js';

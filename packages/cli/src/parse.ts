@@ -1,5 +1,6 @@
 import { ValidationError } from '@nlbd/core';
 import type { CrashSpec, LatencyModel, PartitionSpec, Topology } from '@nlbd/sync';
+import { SWEEP_PARAMS, type SweepAxis, type SweepParam } from './simulate.js';
 
 const num = (s: string, what: string): number => {
   const n = Number(s);
@@ -62,4 +63,18 @@ export function parseCrash(s: string): CrashSpec {
     keepState: m[4] !== undefined,
   };
   return m[3] === undefined ? base : { ...base, restart: int(m[3], 'crash') };
+}
+
+/** `PARAM=V1,V2,...`, PARAM one of {@link SWEEP_PARAMS}: the values a sweep runs, in order. */
+export function parseVary(s: string): SweepAxis {
+  const m = /^([a-z]+)=(.+)$/.exec(s);
+  if (!m || !SWEEP_PARAMS.includes(m[1] as SweepParam)) {
+    throw new ValidationError(
+      `expected PARAM=V1,V2,... with PARAM one of ${SWEEP_PARAMS.join(', ')}, got '${s}'`,
+      'vary',
+    );
+  }
+  const param = m[1] as SweepParam;
+  const values = (m[2] as string).split(',').map((v) => (param === 'loss' ? num(v, 'vary') : int(v, 'vary')));
+  return { param, values };
 }

@@ -2,8 +2,15 @@ import { readFileSync } from 'node:fs';
 import { NlbdError, ValidationError } from '@nlbd/core';
 import type { ScenarioOptions } from '@nlbd/sync';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseCrash, parseLatency, parsePartition, parseTopology } from './parse.js';
-import { PROTOCOLS, runExperiment, SIMULATE_TYPES, writeExperiment } from './simulate.js';
+import { parseCrash, parseLatency, parsePartition, parseTopology, parseVary } from './parse.js';
+import {
+  PROTOCOLS,
+  runExperiment,
+  SIMULATE_TYPES,
+  type SweepAxis,
+  sweepPoints,
+  writeExperiment,
+} from './simulate.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const integer = (value: string) => {
@@ -38,13 +45,30 @@ interface SimulateFlags {
   maxRounds: number;
   roundMs: number;
   out: string;
+  vary: string[];
+}
+
+/** The JSON scenario file; unreadable or malformed files are a `ValidationError`. */
+function readScenarioFile(path: string): Partial<ScenarioOptions> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ValidationError(`cannot read the scenario file: ${(error as Error).message}`, 'scenario');
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new SyntaxError('not a JSON object');
+    return parsed as Partial<ScenarioOptions>;
+  } catch (error) {
+    throw new ValidationError(`${path} is not a scenario: ${(error as Error).message}`, 'scenario');
+  }
 }
 
 /** The scenario from an optional JSON file, with the flags the user gave on top. */
 function scenarioFrom(flags: SimulateFlags, given: Set<string>): Omit<ScenarioOptions, 'protocols'> {
-  const file: Partial<ScenarioOptions> = flags.scenario
-    ? JSON.parse(readFileSync(flags.scenario, 'utf8'))
-    : {};
+  const file = flags.scenario ? readScenarioFile(flags.scenario) : {};
   const pick = <T>(name: string, fromFlag: T, fromFile: T | undefined): T =>
     given.has(name) || fromFile === undefined ? fromFlag : fromFile;
   return {
@@ -73,15 +97,18 @@ function scenarioFrom(flags: SimulateFlags, given: Set<string>): Omit<ScenarioOp
   };
 }
 
-/** A progress line on a terminal; nothing when output is piped. */
-function progress(stream: NodeJS.WriteStream) {
+/** A progress bar over the runs of an experiment on a terminal; nothing when output is piped. */
+export function progressBar(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'>, runs: number) {
   if (!stream.isTTY) return { update: () => {}, done: () => {} };
+  let current = '';
+  let started = 0;
   return {
-    update: (protocol: string, round: number, max: number) => {
+    update: (label: string, round: number) => {
+      if (label !== current) [current, started] = [label, started + 1];
       const width = 30;
-      const filled = Math.min(width, Math.round((round / max) * width));
+      const filled = Math.round(((started - 1) / runs) * width);
       stream.write(
-        `\r${protocol.padEnd(13)} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] round ${round}`,
+        `\r\x1b[K[${'#'.repeat(filled)}${' '.repeat(width - filled)}] run ${started}/${runs} ${label}, round ${round}`,
       );
     },
     done: () => stream.write('\r\x1b[K'),
@@ -122,19 +149,26 @@ export function createProgram(): Command {
     .option('--max-rounds <n>', 'give up after this many rounds', integer, 1000)
     .option('--round-ms <ms>', 'virtual milliseconds per round', integer, 100)
     .option('--out <dir>', 'output directory', 'sim-out')
+    .option(
+      '--vary <param=values>',
+      'sweep a parameter (nodes, fanout, loss, degree), e.g. nodes=16,64,256 (repeatable: every combination)',
+      collect,
+      [],
+    )
     .action(async (flags: SimulateFlags, command: Command) => {
       const given = new Set(Object.keys(flags).filter((k) => command.getOptionValueSource(k) === 'cli'));
       const scenario = scenarioFrom(flags, given);
-      const bar = progress(process.stderr);
-      const runs = runExperiment(scenario, flags.protocols.split(','), (p, r) =>
-        bar.update(p, r, scenario.maxRounds ?? 1000),
-      );
+      const axes: SweepAxis[] = flags.vary.map(parseVary);
+      const protocols = flags.protocols.split(',');
+      const bar = progressBar(process.stderr, protocols.length * sweepPoints(axes).length);
+      const runs = runExperiment(scenario, protocols, axes, bar.update);
       bar.done();
-      const files = await writeExperiment(flags.out, scenario, runs);
+      const files = await writeExperiment(flags.out, scenario, runs, axes);
       for (const r of runs) {
         const s = r.summary;
+        const label = [r.protocol, ...Object.entries(r.point).map(([k, v]) => `${k}=${v}`)].join(' ');
         console.log(
-          `${r.protocol.padEnd(13)} ${s.converged ? `converged ${String(s.roundsToConverge).padStart(3)} rounds after the last disturbance` : 'did NOT converge'}` +
+          `${label.padEnd(13)} ${s.converged ? `converged ${String(s.roundsToConverge).padStart(3)} rounds after the last disturbance` : 'did NOT converge'}` +
             `  ${s.messages} msgs  ${s.bytes} bytes (${s.payloadBytes} payload)`,
         );
       }
