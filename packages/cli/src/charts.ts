@@ -25,7 +25,7 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
 export function lineChart(
   title: string,
   values: readonly Record<string, unknown>[],
-  x: { field: string; title: string },
+  x: { field: string; title: string; log?: boolean },
   y: { field: string; title: string },
   interpolate: 'step-after' | 'linear' = 'step-after',
 ): ChartSpec {
@@ -37,7 +37,12 @@ export function lineChart(
     data: { values },
     mark: { type: 'line', interpolate, point: interpolate === 'linear' },
     encoding: {
-      x: { field: x.field, type: 'quantitative', title: x.title },
+      x: {
+        field: x.field,
+        type: 'quantitative',
+        title: x.title,
+        ...(x.log ? { scale: { type: 'log', base: 2 } } : {}),
+      },
       y: { field: y.field, type: 'quantitative', title: y.title },
       color: { field: 'series', type: 'nominal', title: null },
     },

@@ -204,7 +204,8 @@ async function sweepCharts(runs: readonly ProtocolRun[], x: SweepParam): Promise
     rounds: r.summary.roundsToConverge,
     bytes: r.summary.bytes,
   }));
-  const axis = { field: x, title: x };
+  // Gossip cost grows with log N: nodes read best on a log axis.
+  const axis = { field: x, title: x, log: x === 'nodes' };
   return [
     [
       `rounds-vs-${x}.svg`,
