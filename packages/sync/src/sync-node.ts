@@ -40,6 +40,14 @@ export interface SyncNodeOptions<S, V> {
   readonly maxBufferedDeltas?: number;
   /** Called after every change of the state, local or remote. */
   readonly onChange?: (origin: 'local' | PeerId) => void;
+  /**
+   * Makes changes durable before they are acknowledged (e.g. appends to a store). Called with
+   * every delta that changed the state, local or remote, in order; an `ack` is sent only once
+   * every `persist` started before it has resolved, so an acknowledged delta is durable. If one
+   * rejects, the node sends no ack again (a replica reloaded from storage must take over).
+   * Without it, acks go out at once.
+   */
+  readonly persist?: (delta: S, origin: 'local' | PeerId) => Promise<unknown>;
 }
 
 /** Counters a {@link SyncNode} keeps about its traffic. */
@@ -98,6 +106,9 @@ export class SyncNode<S, V> {
   readonly #removeRedundant: boolean;
   readonly #maxBuffered: number;
   readonly #onChange: ((origin: 'local' | PeerId) => void) | undefined;
+  readonly #persist: ((delta: S, origin: 'local' | PeerId) => Promise<unknown>) | undefined;
+  /** Settles once every `persist` started so far has resolved; rejected for good once one failed. */
+  #durable: Promise<unknown> = Promise.resolve();
   #buffer: Buffered<S>[] = [];
   #seq = 0;
   /** For each neighbour, the highest sequence number it has acknowledged. */
@@ -123,6 +134,7 @@ export class SyncNode<S, V> {
     this.#removeRedundant = options.removeRedundant ?? true;
     this.#maxBuffered = maxBuffered;
     this.#onChange = options.onChange;
+    this.#persist = options.persist;
     this.#unsubscribe = [
       this.transport.onMessage((from, bytes) => this.receive(from, bytes)),
       this.transport.onPeer((event) => {
@@ -142,6 +154,20 @@ export class SyncNode<S, V> {
     return this.crdt.value(this.#state);
   }
 
+  /** The sequence number of the latest buffered delta (0 before any): what a neighbour acks. */
+  get sequence(): number {
+    return this.#seq;
+  }
+
+  /**
+   * The highest sequence number `peer` has, as far as this node knows: acked by it, or skipped
+   * because it was caught up otherwise (a digest exchange when it was met, buffer overflow, or
+   * only its own deltas being newer). 0 for an unknown peer.
+   */
+  acknowledged(peer: PeerId): number {
+    return this.#acked.get(peer) ?? 0;
+  }
+
   /** How many deltas are buffered for neighbours that have not acked them. */
   get bufferedDeltas(): number {
     return this.#buffer.length;
@@ -155,6 +181,7 @@ export class SyncNode<S, V> {
     const delta = fn(this.#state);
     if (this.crdt.joinInto(this.#state, delta)) {
       this.#bufferDelta(delta, undefined);
+      this.#persistDelta(delta, 'local');
       this.#onChange?.('local');
     }
     return delta;
@@ -187,22 +214,36 @@ export class SyncNode<S, V> {
 
   /** Handles bytes from a peer. Malformed or refused messages are counted and dropped. */
   receive(from: PeerId, bytes: Uint8Array): void {
-    this.stats.messagesReceived++;
     let message: SyncMessage<S>;
     try {
       message = this.#codec.decode(bytes);
     } catch (error) {
       if (!(error instanceof NlbdError)) throw error;
+      this.stats.messagesReceived++;
       this.stats.malformed++;
       return;
     }
+    try {
+      this.receiveMessage(from, message);
+    } catch (error) {
+      if (!(error instanceof NlbdError)) throw error;
+    }
+  }
+
+  /**
+   * Handles a message already decoded (by a server that decodes once to validate or authorize
+   * it). A message the node refuses is counted as malformed and rethrown as the `NlbdError` it
+   * raised; the state is then untouched.
+   */
+  receiveMessage(from: PeerId, message: SyncMessage<S>): void {
+    this.stats.messagesReceived++;
     try {
       this.#handle(from, message);
     } catch (error) {
       // A well-formed message may still be refused (e.g. a timestamp too far ahead): the join
       // below never runs, so the state is untouched.
-      if (!(error instanceof NlbdError)) throw error;
-      this.stats.malformed++;
+      if (error instanceof NlbdError) this.stats.malformed++;
+      throw error;
     }
   }
 
@@ -215,7 +256,7 @@ export class SyncNode<S, V> {
     switch (message.kind) {
       case 'delta':
         this.#joinRemote(from, message.delta, true);
-        this.#send(from, { kind: 'ack', seq: message.seq });
+        this.#whenDurable(() => this.#send(from, { kind: 'ack', seq: message.seq }));
         return;
       case 'ack':
         this.#ack(from, message.seq);
@@ -243,7 +284,29 @@ export class SyncNode<S, V> {
       forward && this.#removeRedundant ? this.crdt.deltaSince(delta, this.crdt.digest(this.#state)) : delta;
     if (!this.crdt.joinInto(this.#state, delta)) return;
     if (forward) this.#bufferDelta(fresh, from);
+    this.#persistDelta(fresh, from);
     this.#onChange?.(from);
+  }
+
+  #persistDelta(delta: S, origin: 'local' | PeerId): void {
+    if (this.#persist === undefined) return;
+    let done: Promise<unknown>;
+    try {
+      done = Promise.resolve(this.#persist(delta, origin));
+    } catch (error) {
+      done = Promise.reject(error);
+    }
+    // Reporting a failure is the persist function's job; here it only stops the acks, and an
+    // unobserved rejection must not take the process down.
+    done.catch(() => {});
+    this.#durable = this.#durable.then(() => done);
+    this.#durable.catch(() => {});
+  }
+
+  /** Runs `send` once every change so far is durable: at once without `persist`, never after a failure. */
+  #whenDurable(send: () => void): void {
+    if (this.#persist === undefined) send();
+    else this.#durable.then(send, () => {});
   }
 
   #bufferDelta(delta: S, origin: PeerId | undefined): void {
