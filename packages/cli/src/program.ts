@@ -34,6 +34,7 @@ interface SimulateFlags {
   duplicate: number;
   reorder: number;
   reorderMs: number;
+  malformed: number;
   partition: string[];
   crash: string[];
   type: string;
@@ -77,7 +78,8 @@ function scenarioFrom(flags: SimulateFlags, given: Set<string>): Omit<ScenarioOp
     topology: pick('topology', parseTopology(flags.topology), file.topology),
     roundMs: pick('roundMs', flags.roundMs, file.roundMs),
     link:
-      file.link && !['latency', 'loss', 'duplicate', 'reorder', 'reorderMs'].some((f) => given.has(f))
+      file.link &&
+      !['latency', 'loss', 'duplicate', 'reorder', 'reorderMs', 'malformed'].some((f) => given.has(f))
         ? file.link
         : {
             latency: parseLatency(flags.latency),
@@ -85,6 +87,7 @@ function scenarioFrom(flags: SimulateFlags, given: Set<string>): Omit<ScenarioOp
             duplicate: flags.duplicate,
             reorder: flags.reorder,
             reorderMs: flags.reorderMs,
+            malformed: flags.malformed,
           },
     partitions: pick('partition', flags.partition.map(parsePartition), file.partitions),
     crashes: pick('crash', flags.crash.map(parseCrash), file.crashes),
@@ -132,6 +135,7 @@ export function createProgram(): Command {
     .option('--duplicate <p>', 'message duplication probability', probability, 0)
     .option('--reorder <p>', 'probability a message is held back', probability, 0)
     .option('--reorder-ms <ms>', 'how long a held-back message may wait', integer, 200)
+    .option('--malformed <p>', 'probability a message is followed by a truncated copy', probability, 0)
     .option('--partition <spec>', 'AT-HEAL:a,b/c,d (repeatable)', collect, [])
     .option('--crash <spec>', 'NODE@AT[-RESTART][:keep] (repeatable)', collect, [])
     .addOption(

@@ -213,6 +213,7 @@ describe('nlbd simulate', () => {
       '--loss=0.1',
       '--partition=1-5:0,1,2/3,4',
       '--crash=6@2-6',
+      '--malformed=0.2',
       '--protocols=full-state,delta+digest',
       `--out=${dir}`,
     );
@@ -220,6 +221,9 @@ describe('nlbd simulate', () => {
     expect(out).toMatch(/^full-state\s+converged/m);
     expect(out).toMatch(/^delta\+digest\s+converged/m);
     const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+    const csv = readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n');
+    const malformedColumn = csv[0]?.split(',').indexOf('malformed') ?? -1;
+    expect(Number(csv[1]?.split(',')[malformedColumn])).toBeGreaterThan(0);
     expect(meta.scenario).toMatchObject({
       nodes: 10,
       topology: { kind: 'ring' },

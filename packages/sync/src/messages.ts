@@ -7,13 +7,16 @@ import type { Digest } from '@nlbd/core';
  * - `ack`: the receiver has every buffered delta of the sender up to `seq`.
  * - `digest`: what the sender holds; the receiver answers `since` with what the sender lacks,
  *   and, if `reply` is set and it lacks something itself, its own digest (with `reply` unset).
+ *   With `confirm` set the sender is levelling with the receiver (a new neighbour, or one that
+ *   missed dropped buffer entries) and repeats the digest every round until the answers show
+ *   neither side lacks anything, so the receiver always answers with its own digest too.
  * - `since`: the answer to a digest: `deltaSince(state, digest)`.
  * - `state`: a full state (the baseline full-state gossip protocol).
  */
 export type SyncMessage<S> =
   | { readonly kind: 'delta'; readonly seq: number; readonly delta: S }
   | { readonly kind: 'ack'; readonly seq: number }
-  | { readonly kind: 'digest'; readonly digest: Digest; readonly reply: boolean }
+  | { readonly kind: 'digest'; readonly digest: Digest; readonly reply: boolean; readonly confirm: boolean }
   | { readonly kind: 'since'; readonly delta: S }
   | { readonly kind: 'state'; readonly state: S };
 

@@ -22,6 +22,11 @@ export interface LinkOptions {
   /** Probability a message is held back by up to `reorderMs` more, so later ones overtake it. */
   readonly reorder: number;
   readonly reorderMs: number;
+  /**
+   * Probability a message is followed by a malformed copy (cut short at a random byte), as from
+   * a buggy or hostile sender; receivers must count and drop it. Default 0.
+   */
+  readonly malformed?: number;
 }
 
 /** Who can reach whom. `regular` is a connected graph where every node has about `degree` links. */
@@ -211,8 +216,8 @@ function checkOptions(o: ScenarioOptions): void {
   if (!Number.isSafeInteger(o.nodes) || o.nodes < 1 || o.nodes > 10_000) {
     throw new ValidationError(`must be an integer in 1..10000, got ${o.nodes}`, 'nodes');
   }
-  for (const p of ['loss', 'duplicate', 'reorder'] as const) {
-    const v = o.link[p];
+  for (const p of ['loss', 'duplicate', 'reorder', 'malformed'] as const) {
+    const v = o.link[p] ?? 0;
     if (!(v >= 0 && v < 1))
       throw new ValidationError(`must be a probability in [0, 1), got ${v}`, `link.${p}`);
   }
@@ -312,15 +317,18 @@ export function simulate(
   }
 
   const nodes: SimNode[] = [];
+  const indexOf = new Map(names.map((name, i) => [name, i]));
   const post = (from: number) => (to: PeerId, bytes: Uint8Array) => {
-    const target = names.indexOf(to);
-    if (target < 0 || random.chance(options.link.loss)) return;
-    const copies = random.chance(options.link.duplicate) ? 2 : 1;
-    for (let k = 0; k < copies; k++) {
+    const target = indexOf.get(to);
+    if (target === undefined || random.chance(options.link.loss)) return;
+    const send = (payload: Uint8Array) => {
       let delay = latency(options.link.latency, random);
       if (random.chance(options.link.reorder)) delay += random.next() * options.link.reorderMs;
-      queue.push({ time: now + delay, order: order++, from, to: target, bytes });
-    }
+      queue.push({ time: now + delay, order: order++, from, to: target, bytes: payload });
+    };
+    const copies = random.chance(options.link.duplicate) ? 2 : 1;
+    for (let k = 0; k < copies; k++) send(bytes);
+    if (random.chance(options.link.malformed ?? 0)) send(bytes.subarray(0, random.int(bytes.length)));
   };
   const spawn = (i: number, state: unknown, incarnation: number): SimNode['node'] => {
     const name = names[i] as PeerId;

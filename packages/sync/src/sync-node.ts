@@ -111,6 +111,12 @@ export class SyncNode<S, V> {
   #durable: Promise<unknown> = Promise.resolve();
   #buffer: Buffered<S>[] = [];
   #seq = 0;
+  /**
+   * Peers this node is levelling with: `pull` until it has everything the peer had, `push` until
+   * the peer has everything it had; `askedIn` is the round of the last confirm digest.
+   */
+  readonly #levelling = new Map<PeerId, { askedIn: number; pull: boolean; push: boolean }>();
+  #round = 0;
   /** For each neighbour, the highest sequence number it has acknowledged. */
   readonly #acked = new Map<PeerId, number>();
   readonly #unsubscribe: (() => void)[];
@@ -138,8 +144,10 @@ export class SyncNode<S, V> {
     this.#unsubscribe = [
       this.transport.onMessage((from, bytes) => this.receive(from, bytes)),
       this.transport.onPeer((event) => {
-        if (event.type === 'leave') this.#acked.delete(event.peer);
-        else this.#meet(event.peer);
+        if (event.type === 'leave') {
+          this.#acked.delete(event.peer);
+          this.#levelling.delete(event.peer);
+        } else this.#meet(event.peer);
       }),
     ];
   }
@@ -187,10 +195,18 @@ export class SyncNode<S, V> {
     return delta;
   }
 
-  /** One round: delta intervals to neighbours, then digest and full-state gossip to random peers. */
+  /**
+   * One round: digests to the peers this node is catching up from, delta intervals to
+   * neighbours, then digest and full-state gossip to random peers.
+   */
   tick(): void {
+    this.#round++;
+    for (const [peer, level] of this.#levelling) {
+      if (level.askedIn < this.#round) this.#level(peer, level.pull, level.push);
+    }
     if (this.protocols.delta) this.shipDeltas();
-    if (this.protocols.digest) for (const peer of this.#pick()) this.#send(peer, this.#digestMessage(true));
+    if (this.protocols.digest)
+      for (const peer of this.#pick()) this.#send(peer, this.#digestMessage(true, false));
     if (this.protocols.fullState)
       for (const peer of this.#pick()) this.#send(peer, { kind: 'state', state: this.#state });
   }
@@ -263,14 +279,19 @@ export class SyncNode<S, V> {
         return;
       case 'digest': {
         const mine = this.crdt.digest(this.#state);
-        if (lacks(message.digest, mine)) {
+        const theyLack = lacks(message.digest, mine);
+        const iLack = lacks(mine, message.digest);
+        if (theyLack) {
           this.#send(from, { kind: 'since', delta: this.crdt.deltaSince(this.#state, message.digest) });
         }
-        if (message.reply && lacks(mine, message.digest))
-          this.#send(from, { kind: 'digest', digest: mine, reply: false });
+        if ((message.reply && iLack) || message.confirm)
+          this.#send(from, { kind: 'digest', digest: mine, reply: false, confirm: false });
+        this.#settle(from, !iLack, !theyLack);
         return;
       }
       case 'since':
+        // Computed against a digest of this node: once joined, nothing of the sender's is missing.
+        this.#settle(from, true, false);
         this.#joinRemote(from, message.delta, this.protocols.delta);
         return;
       case 'state':
@@ -317,7 +338,7 @@ export class SyncNode<S, V> {
       for (const [peer, acked] of this.#acked) {
         if (acked < dropped.seq) {
           this.#acked.set(peer, dropped.seq);
-          this.#send(peer, this.#digestMessage(true));
+          this.#level(peer, this.#levelling.get(peer)?.pull ?? false, true);
         }
       }
     }
@@ -338,15 +359,34 @@ export class SyncNode<S, V> {
     }
   }
 
-  /** A new neighbour gets future deltas by interval and the past by a digest exchange. */
+  /** A new neighbour gets future deltas by interval and the past by levelling. */
   #meet(peer: PeerId): void {
     if (this.#acked.has(peer)) return;
     this.#acked.set(peer, this.#seq);
-    this.#send(peer, this.#digestMessage(true));
+    this.#level(peer, true, true);
   }
 
-  #digestMessage(reply: boolean): SyncMessage<S> {
-    return { kind: 'digest', digest: this.crdt.digest(this.#state), reply };
+  /**
+   * Sends `peer` a confirm digest, and again every round until its answers show the two level:
+   * a lost digest (to a peer that restarted behind a partition, or one that missed dropped
+   * buffer entries) must not leave them apart when only delta anti-entropy runs.
+   */
+  #level(peer: PeerId, pull: boolean, push: boolean): void {
+    this.#levelling.set(peer, { askedIn: this.#round, pull, push });
+    this.#send(peer, this.#digestMessage(true, true));
+  }
+
+  /** Records what an answer from `peer` showed: this node has all of its (`pulled`), it has all of ours (`pushed`). */
+  #settle(peer: PeerId, pulled: boolean, pushed: boolean): void {
+    const level = this.#levelling.get(peer);
+    if (level === undefined) return;
+    if (pulled) level.pull = false;
+    if (pushed) level.push = false;
+    if (!level.pull && !level.push) this.#levelling.delete(peer);
+  }
+
+  #digestMessage(reply: boolean, confirm: boolean): SyncMessage<S> {
+    return { kind: 'digest', digest: this.crdt.digest(this.#state), reply, confirm };
   }
 
   #pick(): PeerId[] {

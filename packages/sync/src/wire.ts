@@ -25,7 +25,7 @@ function register<S>(crdt: Crdt<S, unknown>): Registered {
         case 'ack':
           return [1, m.seq];
         case 'digest':
-          return [2, w.digest(m.digest), m.reply];
+          return [2, w.digest(m.digest), m.reply, m.confirm];
         case 'since':
           return [3, w.state(crdt, m.delta)];
         case 'state':
@@ -49,8 +49,13 @@ function register<S>(crdt: Crdt<S, unknown>): Registered {
           arity(2);
           return { kind: 'ack', seq: r.count(a[1], 'sync.seq', 1) };
         case 2:
-          arity(3);
-          return { kind: 'digest', digest: r.digest(a[1], 'sync.digest'), reply: flag(a[2], r) };
+          arity(4);
+          return {
+            kind: 'digest',
+            digest: r.digest(a[1], 'sync.digest'),
+            reply: flag(a[2], 'sync.reply', r),
+            confirm: flag(a[3], 'sync.confirm', r),
+          };
         case 3:
           arity(2);
           return { kind: 'since', delta: r.state(crdt, a[1], 'sync.delta') };
@@ -66,8 +71,8 @@ function register<S>(crdt: Crdt<S, unknown>): Registered {
   return type as Registered;
 }
 
-function flag(x: unknown, r: MessageReader): boolean {
-  return typeof x === 'boolean' ? x : r.fail('must be a boolean', 'sync.reply');
+function flag(x: unknown, path: string, r: MessageReader): boolean {
+  return typeof x === 'boolean' ? x : r.fail('must be a boolean', path);
 }
 
 /** The state carried by a message, if any. */

@@ -46,6 +46,7 @@ describe('simulate', () => {
     'partition',
     'crash (empty restart)',
     'crash (with state)',
+    'malformed messages',
   ] as const) {
     it(`converges under ${fault} alone, for every workload type`, () => {
       for (const type of WORKLOAD_TYPES) {
@@ -58,6 +59,7 @@ describe('simulate', () => {
             duplicate: fault === 'duplication' ? 0.3 : 0,
             reorder: fault === 'reordering' ? 0.5 : 0,
             reorderMs: 300,
+            malformed: fault === 'malformed messages' ? 0.3 : 0,
           },
           partitions: fault === 'partition' ? [{ at: 2, heal: 15, groups: [[0, 1, 2, 3, 4, 5, 6, 7]] }] : [],
           crashes: fault.startsWith('crash')
@@ -66,6 +68,7 @@ describe('simulate', () => {
         };
         const { summary } = simulate(scenario, syncCodec);
         expect({ type, converged: summary.converged }).toEqual({ type, converged: true });
+        if (fault === 'malformed messages') expect(summary.malformed).toBeGreaterThan(0);
       }
     });
   }
@@ -79,6 +82,7 @@ describe('simulate', () => {
       loss: fc.double({ min: 0, max: 0.4, noNaN: true }),
       duplicate: fc.double({ min: 0, max: 0.3, noNaN: true }),
       reorder: fc.double({ min: 0, max: 0.5, noNaN: true }),
+      malformed: fc.double({ min: 0, max: 0.3, noNaN: true }),
       protocol: fc.constantFrom(
         { delta: true, digest: true },
         { delta: false, digest: true },
@@ -104,6 +108,7 @@ describe('simulate', () => {
               duplicate: p.duplicate,
               reorder: p.reorder,
               reorderMs: 250,
+              malformed: p.malformed,
             },
             partitions: [{ at: p.partitionAt, heal: p.partitionAt + p.partitionFor, groups: [half] }],
             crashes: [
@@ -120,6 +125,33 @@ describe('simulate', () => {
       }),
       { numRuns: runs, ...replay },
     );
+  });
+
+  it('levels with a peer that restarted empty behind a partition, under delta anti-entropy alone (regression)', () => {
+    // Found by the property above: node 1 restarts at round 7 while cut off until round 8, so the
+    // digests of the first meeting are lost; they must be repeated until answered.
+    const { summary } = simulate(
+      {
+        seed: 0,
+        nodes: 2,
+        topology: { kind: 'regular', degree: 2 },
+        link: {
+          latency: { kind: 'exponential', mean: 30 },
+          loss: 0,
+          duplicate: 0,
+          reorder: 0,
+          reorderMs: 250,
+        },
+        partitions: [{ at: 0, heal: 8, groups: [[0]] }],
+        crashes: [{ node: 1, at: 0, restart: 7, keepState: false }],
+        workload: { type: 'gcounter', opsPerRound: 5, rounds: 8, keys: 50 },
+        protocols: { delta: true, digest: false },
+        maxRounds: 600,
+        quiesceRounds: 1,
+      },
+      syncCodec,
+    );
+    expect(summary.converged).toBe(true);
   });
 
   it('quiesces: on a lossless network it converges within a few rounds, then sends only digests', () => {
