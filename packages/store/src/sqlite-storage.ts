@@ -1,0 +1,192 @@
+import Sqlite from 'better-sqlite3';
+import { assertBytes, assertThroughSeq, type StorageAdapter, type StoredDocument } from './adapter.js';
+import { assertDocumentName } from './document-name.js';
+import { IntegrityError, StorageClosedError } from './errors.js';
+import { type ConsistencyCheck, checkConsistency, migrate } from './sqlite-schema.js';
+
+/** Options of {@link SqliteStorage}. */
+export interface SqliteStorageOptions {
+  /**
+   * SQLite's `synchronous` setting. `'full'` (default) syncs the write-ahead log to disk at every
+   * append, so an appended delta survives a power loss or an OS crash too. `'normal'` syncs only
+   * at checkpoints: a committed append is in the OS's file cache when `append` resolves, which
+   * survives a crash or kill of the process (the test suite checks this with SIGKILL) but not of
+   * the machine, and appends are several times cheaper.
+   */
+  readonly synchronous?: 'full' | 'normal';
+  /**
+   * How the database is checked when opened (default `'quick'`: `PRAGMA quick_check` and the
+   * log invariants, linear in the size of the file); `'full'` runs `integrity_check` (also
+   * cross-checks indexes); `'none'` skips it.
+   */
+  readonly check?: ConsistencyCheck;
+  /** How long a write waits for another process's write lock, in ms (default 5000). */
+  readonly timeout?: number;
+}
+
+interface DocumentRow {
+  readonly id: number;
+  readonly lastSeq: number;
+  readonly snapshotSeq: number;
+  readonly snapshot: Buffer | null;
+}
+
+const SQL = {
+  document: `SELECT id, last_seq AS lastSeq, snapshot_seq AS snapshotSeq, snapshot
+             FROM nlbd_documents WHERE name = ?`,
+  deltas: 'SELECT seq, bytes FROM nlbd_deltas WHERE doc = ? ORDER BY seq',
+  nextSeq: `INSERT INTO nlbd_documents (name, last_seq) VALUES (?, 1)
+            ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1
+            RETURNING id, last_seq AS seq`,
+  insertDelta: 'INSERT INTO nlbd_deltas (doc, seq, bytes) VALUES (?, ?, ?)',
+  ensureDocument: 'INSERT INTO nlbd_documents (name, last_seq) VALUES (?, 0) ON CONFLICT (name) DO NOTHING',
+  setSnapshot: 'UPDATE nlbd_documents SET snapshot = ?, snapshot_seq = ? WHERE id = ?',
+  dropDeltas: 'DELETE FROM nlbd_deltas WHERE doc = ? AND seq <= ?',
+  names: 'SELECT name FROM nlbd_documents',
+} as const;
+
+/** A view of a Buffer from SQLite as a plain `Uint8Array` (the same bytes, no copy). */
+function bytesOf(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** Whether SQLite said the file is damaged or not a database. */
+function isCorruption(error: unknown): error is Error {
+  return (
+    error instanceof Sqlite.SqliteError &&
+    (error.code.startsWith('SQLITE_CORRUPT') || error.code === 'SQLITE_NOTADB')
+  );
+}
+
+/** Runs `fn`, turning SQLite's corruption errors into {@link IntegrityError}s. */
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (!isCorruption(error)) throw error;
+    const integrity = new IntegrityError(`SQLite reports a damaged database: ${error.message}`);
+    integrity.cause = error;
+    throw integrity;
+  }
+}
+
+/**
+ * A crash-safe {@link StorageAdapter} on one SQLite file (`better-sqlite3`), in WAL mode. Each
+ * append is one transaction, committed before its promise resolves; a compaction is one
+ * transaction too, so a crash leaves either the old snapshot and all its deltas or the new
+ * snapshot and the deltas after it. Sequence numbers come from a per-document counter row that
+ * only grows, so they are never reused, even after compaction or reopening.
+ *
+ * Opening migrates an older schema, refuses a newer one ({@link SchemaVersionError}) and checks
+ * consistency ({@link IntegrityError}). The nlbd tables are prefixed `nlbd_`, so the file may hold
+ * an application's own tables too. Several processes may open one file; SQLite serializes their
+ * writes. Layout and reasoning: `docs/storage.md`.
+ * @example
+ * const storage = new SqliteStorage('replica.db');
+ * const doc = await openDocument(storage, 'notes', ORSet);
+ * await doc.persist(ORSet.add(doc.state, 'alice', 'milk'));
+ * await storage.close();
+ */
+export class SqliteStorage implements StorageAdapter {
+  /** The file this storage was opened on (or `':memory:'`). */
+  readonly path: string;
+  #db: Sqlite.Database | undefined;
+  readonly #append: (doc: string, bytes: Uint8Array) => number;
+  readonly #compact: (doc: string, snapshot: Uint8Array, throughSeq: number) => void;
+  readonly #load: (doc: string) => StoredDocument;
+
+  /**
+   * Opens (creating if needed) the database at `path`; `':memory:'` gives a private in-memory
+   * database. Throws a {@link SchemaVersionError} or an {@link IntegrityError} (and closes the
+   * file) if the database cannot be used.
+   */
+  constructor(path: string, options: SqliteStorageOptions = {}) {
+    this.path = path;
+    const db = new Sqlite(path, { timeout: options.timeout ?? 5000 });
+    try {
+      guard(() => {
+        // WAL: an append writes only the log, readers never block the writer, and a torn write
+        // at a crash is an uncommitted frame that recovery discards.
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+        db.pragma('foreign_keys = ON');
+        migrate(db);
+        checkConsistency(db, options.check ?? 'quick');
+      });
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.#db = db;
+    const statement = (sql: string) => db.prepare(sql);
+    const document = statement(SQL.document);
+    const deltas = statement(SQL.deltas);
+    const nextSeq = statement(SQL.nextSeq);
+    const insertDelta = statement(SQL.insertDelta);
+    const ensureDocument = statement(SQL.ensureDocument);
+    const setSnapshot = statement(SQL.setSnapshot);
+    const dropDeltas = statement(SQL.dropDeltas);
+
+    this.#append = db.transaction((doc: string, bytes: Uint8Array) => {
+      const { id, seq } = nextSeq.get(doc) as { id: number; seq: number };
+      insertDelta.run(id, seq, bytes);
+      return seq;
+    }).immediate;
+    this.#compact = db.transaction((doc: string, snapshot: Uint8Array, throughSeq: number) => {
+      ensureDocument.run(doc);
+      const row = document.get(doc) as DocumentRow;
+      assertThroughSeq(throughSeq, row); // throwing rolls back the new row too
+      setSnapshot.run(snapshot, throughSeq, row.id);
+      dropDeltas.run(row.id, throughSeq);
+    }).immediate;
+    // One read transaction: the snapshot and the deltas after it come from the same commit.
+    this.#load = db.transaction((doc: string): StoredDocument => {
+      const row = document.get(doc) as DocumentRow | undefined;
+      if (row === undefined) return { snapshot: undefined, deltas: [] };
+      const rows = deltas.all(row.id) as { seq: number; bytes: Buffer }[];
+      return {
+        snapshot: row.snapshot === null ? undefined : bytesOf(row.snapshot),
+        deltas: rows.map(({ seq, bytes }) => ({ seq, bytes: bytesOf(bytes) })),
+      };
+    });
+  }
+
+  async load(doc: string): Promise<StoredDocument> {
+    this.#check(doc);
+    return guard(() => this.#load(doc));
+  }
+
+  async append(doc: string, delta: Uint8Array): Promise<number> {
+    this.#check(doc);
+    assertBytes(delta, 'delta');
+    return guard(() => this.#append(doc, delta));
+  }
+
+  async compact(doc: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    this.#check(doc);
+    assertBytes(snapshot, 'snapshot');
+    guard(() => this.#compact(doc, snapshot, throughSeq));
+  }
+
+  async documents(): Promise<string[]> {
+    const db = this.#open();
+    const rows = guard(() => db.prepare(SQL.names).pluck().all() as string[]);
+    return rows.sort();
+  }
+
+  /** Closes the file (checkpointing the WAL into it); idempotent. */
+  async close(): Promise<void> {
+    this.#db?.close();
+    this.#db = undefined;
+  }
+
+  #open(): Sqlite.Database {
+    if (this.#db === undefined) throw new StorageClosedError();
+    return this.#db;
+  }
+
+  #check(doc: unknown): void {
+    this.#open();
+    assertDocumentName(doc);
+  }
+}
