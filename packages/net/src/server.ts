@@ -1,0 +1,457 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type Crdt, ValidationError } from '@nlbd/core';
+import type { StorageAdapter } from '@nlbd/store';
+import type { PeerId } from '@nlbd/sync';
+import { WebSocketServer } from 'ws';
+import { type Access, type ConnectionContext, ServerConnection, type ServerLimits } from './connection.js';
+import { DocumentLog, TypeMismatch } from './document-log.js';
+import { HostedDocument } from './hosted-document.js';
+import { CloseCode, type PresenceValue } from './protocol.js';
+
+/** The limits a server applies when its options give none. */
+export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
+  maxMessageBytes: 1024 * 1024,
+  maxDocumentsPerConnection: 100,
+  messagesPerSecond: 1000,
+  burst: 2000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxPresenceEntries: 32,
+  maxPresenceBytes: 4096,
+  maxPresenceTtlMs: 5 * 60_000,
+  idleTimeoutMs: 45_000,
+});
+
+/** Options of {@link createSyncServer}; `P` is what `authenticate` says a connection is. */
+export interface SyncServerOptions<P = string> {
+  /** The TCP port; 0 (the default) lets the OS pick one, read it from {@link SyncServer.port}. */
+  readonly port?: number;
+  /** The address to listen on; `'127.0.0.1'` by default (nothing outside the machine). */
+  readonly host?: string;
+  /**
+   * Where documents live durably. A document is loaded on its first subscription; each change
+   * is appended as a delta before the client that sent it is acknowledged. The caller owns the
+   * adapter: {@link SyncServer.close} does not close it. Without a store, documents live in
+   * memory for the server's lifetime.
+   */
+  readonly store?: StorageAdapter;
+  /**
+   * Who is connecting, from the HTTP upgrade request (see {@link requestToken}); `null` or
+   * `undefined` refuses the connection (close code 4001). A throw counts as a refusal. By
+   * default everyone is accepted as `'anonymous'`.
+   */
+  readonly authenticate?: (request: IncomingMessage) => P | null | undefined | Promise<P | null | undefined>;
+  /**
+   * Whether `principal` may `'read'` (subscribe to) or `'write'` (change) `doc`; asked once per
+   * subscription. A throw counts as a refusal. By default everything is allowed.
+   */
+  readonly authorize?: (principal: P, doc: string, access: Access) => boolean | Promise<boolean>;
+  /** Overrides of {@link DEFAULT_SERVER_LIMITS}. */
+  readonly limits?: Partial<ServerLimits>;
+  /** How long after a change a document ships it to subscribers, batching what comes meanwhile (default 5 ms). */
+  readonly flushMs?: number;
+  /** How often unacknowledged deltas (and unanswered levelling digests) are sent again (default 5,000 ms). */
+  readonly retransmitMs?: number;
+  /** Appends after which a document's log is compacted into a snapshot (default 1,000). */
+  readonly compactEvery?: number;
+  /** How long a document nobody subscribes to stays loaded, with a store (default 30,000 ms). */
+  readonly lingerMs?: number;
+  /** Hears every unexpected error (a failed handler, append, load or compaction); the server stays up. */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** Traffic and health counters of a {@link SyncServer}. */
+export interface ServerStats {
+  /** Open connections. */
+  readonly connections: number;
+  /** Documents loaded. */
+  readonly documents: number;
+  readonly framesIn: number;
+  readonly framesOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Closed connections by close code (the server's or the client's). */
+  readonly closes: ReadonlyMap<number, number>;
+  /** Unexpected errors reported to `onError`. */
+  readonly errors: number;
+}
+
+/** A loaded document as the server holds it. */
+export interface DocumentInfo {
+  readonly name: string;
+  /** The CRDT type tag. */
+  readonly type: string;
+  /** The server replica's state; never mutate it. */
+  readonly state: unknown;
+  /** What a user sees of it. */
+  readonly value: unknown;
+  /** Connections subscribed to it. */
+  readonly subscribers: number;
+  /** Live presence entries by connection id and key. */
+  readonly presence: ReadonlyMap<PeerId, ReadonlyMap<string, PresenceValue>>;
+}
+
+/** A running sync server: see {@link createSyncServer}. */
+export interface SyncServer {
+  /** The port it listens on (the OS's pick when the options said 0). */
+  readonly port: number;
+  /** The address it listens on. */
+  readonly host: string;
+  /** `ws://host:port/`, for clients. */
+  readonly url: string;
+  /** The names of the documents loaded now. */
+  documents(): string[];
+  /** A loaded document, or `undefined`. */
+  document(name: string): DocumentInfo | undefined;
+  /** Counters since the server started. */
+  stats(): ServerStats;
+  /**
+   * Stops: closes every connection (1001), waits for pending appends, stops listening. The
+   * store is left open.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The token a client sent: `Authorization: Bearer <token>`, else the `token` query parameter
+ * (browsers cannot set headers on a WebSocket). For `authenticate` hooks.
+ * @example
+ * createSyncServer({ authenticate: (req) => (requestToken(req) === secret ? 'admin' : null) });
+ */
+export function requestToken(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length);
+  const query = new URL(request.url ?? '/', 'ws://localhost').searchParams.get('token');
+  return query ?? undefined;
+}
+
+/**
+ * Starts a WebSocket sync server hosting any number of named documents of any CRDT type: each
+ * document is one server replica (a `SyncNode` of `@nlbd/sync`) whose peers are the
+ * subscribed connections, so a client's delta is merged, persisted, acknowledged and relayed to
+ * the other subscribers. Authentication, authorization, storage, limits and presence are in
+ * `docs/sync-server.md`, with the wire protocol and its close codes.
+ *
+ * Guarantee: an acknowledged change is durable in `store`; no input from a client can stop the
+ * server (a bad client is closed with a 4000-4999 code; the others are unaffected).
+ * @example
+ * const server = await createSyncServer({ port: 8080, store });
+ * console.log(`listening on ${server.url}`);
+ * await server.close();
+ */
+export async function createSyncServer<P = string>(options: SyncServerOptions<P> = {}): Promise<SyncServer> {
+  const server = new Host(options);
+  await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  return server;
+}
+
+/** A loaded (or loading) document and how many subscriptions hold it. */
+interface Slot {
+  readonly ready: Promise<HostedDocument<unknown>>;
+  leases: number;
+  unload: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** `value` (or `fallback`) checked to be an integer ≥ `min`. */
+function integer(value: number | undefined, fallback: number, name: string, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < min)
+    throw new ValidationError(`must be an integer ≥ ${min}, got ${String(v)}`, `options.${name}`);
+  return v;
+}
+
+function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) integer(value, 0, `limits.${name}`);
+  return Object.freeze(limits);
+}
+
+class Host<P> implements SyncServer {
+  port = 0;
+  host = '';
+  readonly #options: SyncServerOptions<P>;
+  readonly #limits: ServerLimits;
+  readonly #timing: { flushMs: number; retransmitMs: number; compactEvery: number; lingerMs: number };
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #slots = new Map<string, Slot>();
+  readonly #docs = new Map<string, HostedDocument<unknown>>();
+  readonly #connections = new Set<ServerConnection<P>>();
+  readonly #counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
+  readonly #closes = new Map<number, number>();
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  #nextId = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: SyncServerOptions<P>) {
+    this.#options = options;
+    this.#limits = resolveLimits(options.limits);
+    this.#timing = {
+      flushMs: integer(options.flushMs, 5, 'flushMs', 0),
+      retransmitMs: integer(options.retransmitMs, 5000, 'retransmitMs'),
+      compactEvery: integer(options.compactEvery, 1000, 'compactEvery'),
+      lingerMs: integer(options.lingerMs, 30_000, 'lingerMs', 0),
+    };
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#limits.maxMessageBytes,
+      perMessageDeflate: false,
+    });
+    this.#http = createServer((_, res) => {
+      res
+        .writeHead(426, { 'content-type': 'text/plain' })
+        .end('nlbd sync server: connect with a WebSocket\n');
+    });
+    this.#http.on('upgrade', (request, socket, head) =>
+      this.#upgrade(request, socket, head).catch((error) => {
+        this.#error(error, 'upgrade');
+        socket.destroy();
+      }),
+    );
+  }
+
+  listen(port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(port, host, () => {
+        this.#http.off('error', reject);
+        this.#http.on('error', (error) => this.#error(error, 'http server'));
+        const address = this.#http.address();
+        this.port = typeof address === 'object' && address !== null ? address.port : port;
+        this.host = host;
+        this.#startTimers();
+        resolve();
+      });
+    });
+  }
+
+  get url(): string {
+    return `ws://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`;
+  }
+
+  documents(): string[] {
+    return [...this.#docs.keys()];
+  }
+
+  document(name: string): DocumentInfo | undefined {
+    const doc = this.#docs.get(name);
+    if (doc === undefined) return undefined;
+    const presence = new Map<PeerId, Map<string, PresenceValue>>();
+    for (const [peer, entries] of doc.presence.view()) {
+      presence.set(peer, new Map([...entries].map(([k, json]) => [k, JSON.parse(json) as PresenceValue])));
+    }
+    return {
+      name,
+      type: doc.crdt.type,
+      state: doc.node.state,
+      value: doc.node.value,
+      subscribers: doc.subscribers.size,
+      presence,
+    };
+  }
+
+  stats(): ServerStats {
+    return {
+      connections: this.#connections.size,
+      documents: this.#docs.size,
+      ...this.#counters,
+      closes: new Map(this.#closes),
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    for (const conn of this.#connections) conn.close(CloseCode.goingAway, 'server shutting down');
+    const stopped = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    // Connections whose peer does not answer the close are dropped, not waited for.
+    const grace = setTimeout(() => {
+      for (const ws of this.#wss.clients) ws.terminate();
+    }, 1000);
+    for (const doc of this.#docs.values()) await doc.settled();
+    for (const doc of this.#docs.values()) doc.retire();
+    this.#docs.clear();
+    this.#slots.clear();
+    this.#wss.close();
+    await stopped;
+    clearTimeout(grace);
+  }
+
+  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => {}); // a reset while authenticating must not crash anything
+    if (this.#closing !== undefined) return void socket.destroy();
+    const principal = await this.#authenticate(request);
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', () => {});
+      if (this.#closing !== undefined) return ws.close(CloseCode.goingAway, 'server shutting down');
+      if (principal === null || principal === undefined) {
+        this.#countClose(CloseCode.unauthenticated);
+        return ws.close(CloseCode.unauthenticated, 'authentication failed');
+      }
+      this.#connections.add(new ServerConnection(`c${++this.#nextId}`, principal, ws, this.#context()));
+    });
+  }
+
+  async #authenticate(request: IncomingMessage): Promise<P | null | undefined> {
+    const authenticate = this.#options.authenticate;
+    if (authenticate === undefined) return 'anonymous' as P;
+    try {
+      return await authenticate(request);
+    } catch (error) {
+      this.#error(error, 'authenticate');
+      return null;
+    }
+  }
+
+  #context(): ConnectionContext<P> {
+    return {
+      limits: this.#limits,
+      authorize: async (principal, doc, access) => {
+        const authorize = this.#options.authorize;
+        if (authorize === undefined) return true;
+        try {
+          return (await authorize(principal, doc, access)) === true;
+        } catch (error) {
+          this.#error(error, `authorize ${access} '${doc}'`);
+          return false;
+        }
+      },
+      acquire: (name, crdt) => this.#acquire(name, crdt),
+      release: (doc) => this.#release(doc),
+      onError: (error, context) => this.#error(error, context),
+      count: (direction, bytes) => {
+        if (direction === 'in') {
+          this.#counters.framesIn++;
+          this.#counters.bytesIn += bytes;
+        } else {
+          this.#counters.framesOut++;
+          this.#counters.bytesOut += bytes;
+        }
+      },
+      closed: (conn, code) => {
+        this.#connections.delete(conn);
+        if (code !== undefined) this.#countClose(code);
+      },
+    };
+  }
+
+  #countClose(code: number): void {
+    this.#closes.set(code, (this.#closes.get(code) ?? 0) + 1);
+  }
+
+  #error(error: unknown, context: string): void {
+    this.#counters.errors++;
+    try {
+      this.#options.onError?.(error, context);
+    } catch {
+      // A failing logger must not take the server down either.
+    }
+  }
+
+  #startTimers(): void {
+    // A round: unacknowledged deltas again, and digests to subscribers not yet levelled with.
+    const retransmit = setInterval(() => {
+      for (const doc of this.#docs.values()) doc.node.tick();
+    }, this.#timing.retransmitMs);
+    const idle = this.#limits.idleTimeoutMs;
+    const sweep = setInterval(
+      () => {
+        const now = Date.now();
+        for (const conn of this.#connections) {
+          if (now - conn.lastSeen > idle) conn.close(CloseCode.idle, `no frame for ${idle} ms`);
+        }
+      },
+      Math.max(50, Math.floor(idle / 4)),
+    );
+    this.#timers.push(retransmit, sweep);
+  }
+
+  /** The document `name` as `crdt`, loaded once however many subscribe at the same time. */
+  async #acquire(name: string, crdt: Crdt<unknown, unknown>): Promise<HostedDocument<unknown>> {
+    for (;;) {
+      if (this.#closing !== undefined) throw new Error('the server is shutting down');
+      let slot = this.#slots.get(name);
+      if (slot === undefined) slot = this.#openSlot(name, crdt);
+      slot.leases++;
+      if (slot.unload !== undefined) clearTimeout(slot.unload);
+      slot.unload = undefined;
+      let doc: HostedDocument<unknown>;
+      try {
+        doc = await slot.ready;
+      } catch (error) {
+        slot.leases--;
+        throw error;
+      }
+      if (doc.retired) continue; // dropped meanwhile: its slot is gone, load afresh
+      if (doc.crdt.type !== crdt.type) {
+        this.#release(doc);
+        throw new TypeMismatch(name, doc.crdt.type);
+      }
+      return doc;
+    }
+  }
+
+  #openSlot(name: string, crdt: Crdt<unknown, unknown>): Slot {
+    const slot: Slot = { ready: this.#load(name, crdt), leases: 0, unload: undefined };
+    this.#slots.set(name, slot);
+    slot.ready.then(
+      (doc) => this.#docs.set(name, doc),
+      () => {
+        if (this.#slots.get(name) === slot) this.#slots.delete(name);
+      },
+    );
+    return slot;
+  }
+
+  async #load(name: string, crdt: Crdt<unknown, unknown>): Promise<HostedDocument<unknown>> {
+    const store = this.#options.store;
+    const { flushMs, compactEvery } = this.#timing;
+    const opened =
+      store === undefined
+        ? { log: undefined, state: crdt.empty() }
+        : await DocumentLog.open(store, name, crdt, compactEvery, (e) =>
+            this.#error(e, `compacting '${name}'`),
+          );
+    const doc: HostedDocument<unknown> = new HostedDocument(name, crdt, opened.state, {
+      log: opened.log,
+      flushMs,
+      onPersistError: (error) => this.#retire(doc, error),
+    });
+    return doc;
+  }
+
+  #release(doc: HostedDocument<unknown>): void {
+    const slot = this.#slots.get(doc.name);
+    if (slot === undefined || this.#docs.get(doc.name) !== doc) return;
+    slot.leases--;
+    // Without a store the document lives only here: it stays until the server stops.
+    if (slot.leases > 0 || this.#options.store === undefined || this.#closing !== undefined) return;
+    slot.unload = setTimeout(() => void this.#unload(doc, slot), this.#timing.lingerMs);
+  }
+
+  async #unload(doc: HostedDocument<unknown>, slot: Slot): Promise<void> {
+    await doc.settled();
+    if (slot.leases > 0 || this.#slots.get(doc.name) !== slot) return;
+    this.#slots.delete(doc.name);
+    this.#docs.delete(doc.name);
+    doc.retire();
+  }
+
+  /** An append failed: the document is dropped and its subscribers reconnect to a fresh load. */
+  #retire(doc: HostedDocument<unknown>, error: unknown): void {
+    if (doc.retired) return;
+    this.#error(error, `appending to '${doc.name}'`);
+    if (this.#docs.get(doc.name) === doc) {
+      this.#slots.delete(doc.name);
+      this.#docs.delete(doc.name);
+    }
+    doc.retire();
+    for (const sub of [...doc.subscribers.values()]) {
+      sub.conn.close(CloseCode.storage, `storage failed for '${doc.name}'`);
+    }
+  }
+}
