@@ -31,7 +31,9 @@ export interface StoredDocument {
  *   `throughSeq` (0 if none) and the last sequence number given out: a stale compaction would
  *   drop the deltas between, and a snapshot cannot cover deltas not yet appended. Either is a
  *   `ValidationError` that changes nothing;
- * - `load` of a document never written returns no snapshot and no deltas;
+ * - `load` of a document never written returns no snapshot and no deltas; an adapter that can
+ *   tell a record's bytes changed since they were written (a checksum) rejects the load with a
+ *   {@link RecordDecodeError} naming the document and the sequence number;
  * - document names are checked by {@link assertDocumentName}: a bad one is a `ValidationError`;
  * - after `close` (idempotent) every call rejects with a {@link StorageClosedError}.
  *

@@ -1,4 +1,4 @@
-import { NlbdError } from '@nlbd/core';
+import { DecodeError, NlbdError } from '@nlbd/core';
 
 /**
  * The base of the errors a storage adapter throws about the storage itself (not about its
@@ -41,5 +41,28 @@ export class SchemaVersionError extends StorageError {
 export class IntegrityError extends StorageError {
   constructor(message: string) {
     super('integrity', message);
+  }
+}
+
+/**
+ * A stored snapshot or delta is unreadable: its bytes changed after they were written (its
+ * checksum does not match: {@link SqliteStorage} checks on every load), or it does not decode as
+ * the document's type (damaged bytes, or the document was opened with another CRDT type than the
+ * one that wrote it). Names the document and the delta's sequence number (`undefined` for the
+ * snapshot); `cause` is the underlying `DecodeError`, whose `path` says where it failed. Never a
+ * silently wrong state: the document is not loaded.
+ */
+export class RecordDecodeError extends DecodeError {
+  /** The document whose record failed. */
+  readonly document: string;
+  /** The failing delta's sequence number, or `undefined` when the snapshot failed. */
+  readonly seq: number | undefined;
+
+  constructor(document: string, seq: number | undefined, cause: DecodeError) {
+    const record = seq === undefined ? 'snapshot' : `delta seq ${seq}`;
+    super(`document '${document}', ${record}: ${cause.message}`);
+    this.document = document;
+    this.seq = seq;
+    this.cause = cause;
   }
 }

@@ -1,13 +1,21 @@
 /**
  * Durable nlbd replicas: the {@link StorageAdapter} contract (a snapshot plus a delta log of
  * encoded bytes per document), a crash-safe {@link SqliteStorage}, an in-memory
- * {@link MemoryStorage}.
+ * {@link MemoryStorage}, and {@link openDocument}, which keeps one CRDT document durable on any
+ * of them. Guide: `docs/storage.md`.
  * @module @nlbd/store
  */
 export type { StorageAdapter, StoredDelta, StoredDocument } from './adapter.js';
 export { assertDocumentName, MAX_DOCUMENT_NAME_BYTES } from './document-name.js';
 export {
+  DEFAULT_COMPACT_EVERY,
+  type DurableDocument,
+  type DurableDocumentOptions,
+  openDocument,
+} from './durable-document.js';
+export {
   IntegrityError,
+  RecordDecodeError,
   SchemaVersionError,
   StorageClosedError,
   StorageError,

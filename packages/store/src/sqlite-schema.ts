@@ -21,12 +21,14 @@ const MIGRATIONS: readonly string[] = [
      name TEXT NOT NULL UNIQUE,
      last_seq INTEGER NOT NULL CHECK (last_seq >= 0),
      snapshot BLOB,
+     snapshot_crc INTEGER,
      snapshot_seq INTEGER NOT NULL DEFAULT 0 CHECK (snapshot_seq BETWEEN 0 AND last_seq)
    ) STRICT;
    CREATE TABLE nlbd_deltas (
      doc INTEGER NOT NULL REFERENCES nlbd_documents (id),
      seq INTEGER NOT NULL CHECK (seq > 0),
      bytes BLOB NOT NULL,
+     crc INTEGER NOT NULL,
      PRIMARY KEY (doc, seq)
    ) STRICT, WITHOUT ROWID;
    INSERT INTO nlbd_schema (id, version) VALUES (1, 0);`,

@@ -1,7 +1,9 @@
+import { crc32 } from 'node:zlib';
+import { DecodeError } from '@nlbd/core';
 import Sqlite from 'better-sqlite3';
 import { assertBytes, assertThroughSeq, type StorageAdapter, type StoredDocument } from './adapter.js';
 import { assertDocumentName } from './document-name.js';
-import { IntegrityError, StorageClosedError } from './errors.js';
+import { IntegrityError, RecordDecodeError, StorageClosedError } from './errors.js';
 import { type ConsistencyCheck, checkConsistency, migrate } from './sqlite-schema.js';
 
 /** Options of {@link SqliteStorage}. */
@@ -29,25 +31,35 @@ interface DocumentRow {
   readonly lastSeq: number;
   readonly snapshotSeq: number;
   readonly snapshot: Buffer | null;
+  readonly snapshotCrc: number | null;
 }
 
 const SQL = {
-  document: `SELECT id, last_seq AS lastSeq, snapshot_seq AS snapshotSeq, snapshot
+  document: `SELECT id, last_seq AS lastSeq, snapshot_seq AS snapshotSeq, snapshot, snapshot_crc AS snapshotCrc
              FROM nlbd_documents WHERE name = ?`,
-  deltas: 'SELECT seq, bytes FROM nlbd_deltas WHERE doc = ? ORDER BY seq',
+  deltas: 'SELECT seq, bytes, crc FROM nlbd_deltas WHERE doc = ? ORDER BY seq',
   nextSeq: `INSERT INTO nlbd_documents (name, last_seq) VALUES (?, 1)
             ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1
             RETURNING id, last_seq AS seq`,
-  insertDelta: 'INSERT INTO nlbd_deltas (doc, seq, bytes) VALUES (?, ?, ?)',
+  insertDelta: 'INSERT INTO nlbd_deltas (doc, seq, bytes, crc) VALUES (?, ?, ?, ?)',
   ensureDocument: 'INSERT INTO nlbd_documents (name, last_seq) VALUES (?, 0) ON CONFLICT (name) DO NOTHING',
-  setSnapshot: 'UPDATE nlbd_documents SET snapshot = ?, snapshot_seq = ? WHERE id = ?',
+  setSnapshot: 'UPDATE nlbd_documents SET snapshot = ?, snapshot_crc = ?, snapshot_seq = ? WHERE id = ?',
   dropDeltas: 'DELETE FROM nlbd_deltas WHERE doc = ? AND seq <= ?',
   names: 'SELECT name FROM nlbd_documents',
 } as const;
 
-/** A view of a Buffer from SQLite as a plain `Uint8Array` (the same bytes, no copy). */
-function bytesOf(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+/**
+ * The bytes of a record read back, as a plain `Uint8Array` view (no copy), once their CRC-32
+ * matches the one written with them. SQLite does not checksum its pages, and a changed byte can
+ * still decode (a different count, a different key): the checksum turns that into an error.
+ */
+function verified(doc: string, seq: number | undefined, bytes: Buffer, crc: number | null): Uint8Array {
+  const actual = crc32(bytes);
+  if (actual !== crc) {
+    const cause = new DecodeError(`checksum mismatch: CRC-32 ${actual} read, ${crc} written`, 'crc');
+    throw new RecordDecodeError(doc, seq, cause);
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Whether SQLite said the file is damaged or not a database. */
@@ -75,7 +87,8 @@ function guard<T>(fn: () => T): T {
  * append is one transaction, committed before its promise resolves; a compaction is one
  * transaction too, so a crash leaves either the old snapshot and all its deltas or the new
  * snapshot and the deltas after it. Sequence numbers come from a per-document counter row that
- * only grows, so they are never reused, even after compaction or reopening.
+ * only grows, so they are never reused, even after compaction or reopening. Every record is
+ * stored with its CRC-32, checked on load ({@link RecordDecodeError} if the bytes changed).
  *
  * Opening migrates an older schema, refuses a newer one ({@link SchemaVersionError}) and checks
  * consistency ({@link IntegrityError}). The nlbd tables are prefixed `nlbd_`, so the file may hold
@@ -129,24 +142,24 @@ export class SqliteStorage implements StorageAdapter {
 
     this.#append = db.transaction((doc: string, bytes: Uint8Array) => {
       const { id, seq } = nextSeq.get(doc) as { id: number; seq: number };
-      insertDelta.run(id, seq, bytes);
+      insertDelta.run(id, seq, bytes, crc32(bytes));
       return seq;
     }).immediate;
     this.#compact = db.transaction((doc: string, snapshot: Uint8Array, throughSeq: number) => {
       ensureDocument.run(doc);
       const row = document.get(doc) as DocumentRow;
       assertThroughSeq(throughSeq, row); // throwing rolls back the new row too
-      setSnapshot.run(snapshot, throughSeq, row.id);
+      setSnapshot.run(snapshot, crc32(snapshot), throughSeq, row.id);
       dropDeltas.run(row.id, throughSeq);
     }).immediate;
     // One read transaction: the snapshot and the deltas after it come from the same commit.
     this.#load = db.transaction((doc: string): StoredDocument => {
       const row = document.get(doc) as DocumentRow | undefined;
       if (row === undefined) return { snapshot: undefined, deltas: [] };
-      const rows = deltas.all(row.id) as { seq: number; bytes: Buffer }[];
+      const rows = deltas.all(row.id) as { seq: number; bytes: Buffer; crc: number }[];
       return {
-        snapshot: row.snapshot === null ? undefined : bytesOf(row.snapshot),
-        deltas: rows.map(({ seq, bytes }) => ({ seq, bytes: bytesOf(bytes) })),
+        snapshot: row.snapshot === null ? undefined : verified(doc, undefined, row.snapshot, row.snapshotCrc),
+        deltas: rows.map(({ seq, bytes, crc }) => ({ seq, bytes: verified(doc, seq, bytes, crc) })),
       };
     });
   }

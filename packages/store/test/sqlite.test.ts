@@ -97,7 +97,7 @@ describe('SqliteStorage: consistency check on open', () => {
 
   it('refuses a log whose deltas lie outside their document’s range (unless told not to check)', async () => {
     const path = await filled('misplaced.db', 2);
-    raw(path, (db) => db.exec("INSERT INTO nlbd_deltas (doc, seq, bytes) VALUES (1, 7, X'01')"));
+    raw(path, (db) => db.exec("INSERT INTO nlbd_deltas (doc, seq, bytes, crc) VALUES (1, 7, X'01', 0)"));
     expect(() => new SqliteStorage(path)).toThrow(/document 'doc' holds delta seq 7/);
     const unchecked = new SqliteStorage(path, { check: 'none' });
     await unchecked.close();
