@@ -1,81 +1,68 @@
+import { decode } from '@nlbd/codec';
+import type { Crdt } from '@nlbd/core';
 import {
   type ConnectOptions,
   connect,
   createSyncServer,
   type SyncClient,
   type SyncServerOptions,
+  type WebSocketConstructor,
 } from '@nlbd/net';
-import type { StorageAdapter, StoredDocument } from '@nlbd/store';
+import type { StorageAdapter } from '@nlbd/store';
 import { WebSocket } from 'ws';
 
+/** A storage adapter that can "crash": every call after `crash()` rejects, as if the process died. */
+export interface Crashable extends StorageAdapter {
+  crash(): void;
+  /** Appends that resolved. */
+  readonly appends: number;
+}
+
 /**
- * A StorageAdapter in memory for these tests, with a crash switch: `crash()` makes the calls of
- * the process that "died" fail (and drops their pending appends), while a new `view()` reads and
- * writes the same data, as a restarted server would.
+ * Wraps `storage` so that it can crash, and makes each call take `latencyMs`, like a slow disk:
+ * a crash in between loses it. The data stays in `storage` for the next server.
  */
-export class TestStorage {
-  readonly logs = new Map<
-    string,
-    { snapshot: Uint8Array | undefined; deltas: { seq: number; bytes: Uint8Array }[] }
-  >();
-  #lastSeq = new Map<string, number>();
-  appends = 0;
+export function crashable(storage: StorageAdapter, latencyMs = 1): Crashable {
+  let dead = false;
+  let appends = 0;
+  const alive = () => {
+    if (dead) throw new Error('crashed');
+  };
+  const later = <T>(f: () => Promise<T>) =>
+    new Promise<void>((resolve) => setTimeout(resolve, latencyMs)).then(() => {
+      alive();
+      return f();
+    });
+  return {
+    load: (doc) => later(() => storage.load(doc)),
+    append: (doc, bytes) =>
+      later(async () => {
+        const seq = await storage.append(doc, bytes);
+        appends++;
+        return seq;
+      }),
+    compact: (doc, snapshot, throughSeq) => later(() => storage.compact(doc, snapshot, throughSeq)),
+    documents: () => later(() => storage.documents()),
+    close: async () => {},
+    crash: () => {
+      dead = true;
+    },
+    get appends() {
+      return appends;
+    },
+  };
+}
 
-  /** An adapter over this data; all adapters from earlier `view`s stop working on `crash`. */
-  view(): StorageAdapter & { crash(): void } {
-    let dead = false;
-    const alive = () => {
-      if (dead) throw new Error('crashed');
-    };
-    // Appends resolve on a later task, like a real disk: a crash in between loses them.
-    const later = <T>(f: () => T) =>
-      new Promise<T>((resolve, reject) =>
-        setTimeout(() => {
-          try {
-            alive();
-            resolve(f());
-          } catch (error) {
-            reject(error);
-          }
-        }, 1),
-      );
-    return {
-      load: async (doc) => {
-        alive();
-        return this.load(doc);
-      },
-      append: (doc, bytes) =>
-        later(() => {
-          const seq = (this.#lastSeq.get(doc) ?? 0) + 1;
-          this.#lastSeq.set(doc, seq);
-          this.#log(doc).deltas.push({ seq, bytes: bytes.slice() });
-          this.appends++;
-          return seq;
-        }),
-      compact: (doc, snapshot, throughSeq) =>
-        later(() => {
-          const log = this.#log(doc);
-          log.snapshot = snapshot.slice();
-          log.deltas = log.deltas.filter((d) => d.seq > throughSeq);
-        }),
-      documents: async () => [...this.logs.keys()],
-      close: async () => {},
-      crash: () => {
-        dead = true;
-      },
-    };
-  }
-
-  load(doc: string): StoredDocument {
-    const log = this.logs.get(doc);
-    return { snapshot: log?.snapshot, deltas: log?.deltas ?? [] };
-  }
-
-  #log(doc: string) {
-    let log = this.logs.get(doc);
-    if (log === undefined) this.logs.set(doc, (log = { snapshot: undefined, deltas: [] }));
-    return log;
-  }
+/** The state a store holds for `doc`: its snapshot joined with every delta after it. */
+export async function storedState<S>(
+  storage: StorageAdapter,
+  doc: string,
+  crdt: Crdt<S, unknown>,
+): Promise<S> {
+  const { snapshot, deltas } = await storage.load(doc);
+  const state = snapshot === undefined ? crdt.empty() : decode(crdt, snapshot);
+  for (const d of deltas) crdt.joinInto(state, decode(crdt, d.bytes));
+  return state;
 }
 
 /** Waits until `check` holds, polling; fails with `what` after `timeoutMs` (no timing is asserted). */
@@ -85,6 +72,26 @@ export async function until(check: () => boolean, what: string, timeoutMs = 30_0
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** `ws`'s WebSocket, remembering the sockets each client opened, so a test can cut one abruptly. */
+export function trackedWebSocket(): { WebSocket: WebSocketConstructor; cut(): boolean } {
+  let last: WebSocket | undefined;
+  class Tracked extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      last = this;
+    }
+  }
+  return {
+    WebSocket: Tracked,
+    /** Drops the latest socket without a closing handshake, as a network failure would. */
+    cut: () => {
+      if (last === undefined || last.readyState !== WebSocket.OPEN) return false;
+      last.terminate();
+      return true;
+    },
+  };
 }
 
 /** Servers and clients started by a test, stopped after it. */

@@ -1,7 +1,7 @@
-import { decode } from '@nlbd/codec';
 import { GCounter, LWWMap, ORMap, ORSet, PNCounter } from '@nlbd/crdts';
+import { MemoryStorage } from '@nlbd/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture, TestStorage, until } from './support.js';
+import { crashable, Fixture, storedState, until } from './support.js';
 
 const fixture = new Fixture();
 afterEach(() => fixture.stop());
@@ -41,8 +41,7 @@ describe('sync server and clients', () => {
   });
 
   it('queues edits made offline and syncs them on reconnection, each counted once', async () => {
-    const storage = new TestStorage();
-    const server = await fixture.server({ store: storage.view() });
+    const server = await fixture.server({ store: new MemoryStorage() });
     const a = fixture.client(server.url, { replica: 'a' });
     const b = fixture.client(server.url, { replica: 'b' });
     const ca = a.open('hits', GCounter);
@@ -68,15 +67,13 @@ describe('sync server and clients', () => {
   });
 
   it('acknowledges a change only once the store has it', async () => {
-    const storage = new TestStorage();
-    const server = await fixture.server({ store: storage.view() });
+    const storage = new MemoryStorage();
+    const server = await fixture.server({ store: crashable(storage) });
     const a = fixture.client(server.url);
     const set = a.open('set', ORSet);
     for (let i = 0; i < 20; i++) set.update((s, { replica }) => ORSet.add(s, replica, i));
     await set.synced();
     expect(set.pending).toBe(false);
-    const stored = ORSet.empty();
-    for (const d of storage.load('set').deltas) ORSet.joinInto(stored, decode(ORSet, d.bytes));
-    expect(ORSet.size(stored)).toBe(20);
+    expect(ORSet.size(await storedState(storage, 'set', ORSet))).toBe(20);
   });
 });
