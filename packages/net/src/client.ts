@@ -58,7 +58,11 @@ export interface ConnectOptions {
   readonly token?: string;
   /** The WebSocket class; the global one by default (on Node 20, pass `WebSocket` from `ws`). */
   readonly WebSocket?: WebSocketConstructor;
-  /** This client's replica id, stamped on its changes; random by default. Never share one. */
+  /**
+   * This client's replica id, stamped on its changes; random by default. No other live replica
+   * may use it, and a replica that starts empty must never reuse an id whose changes exist
+   * elsewhere (its first changes would collide with the old ones): pass one only if it is new.
+   */
   readonly replica?: ReplicaId;
   /** How often to ping the server (default 10,000 ms, or a third of the server's idle timeout if less). */
   readonly heartbeatMs?: number;
@@ -92,7 +96,9 @@ export class RemoteError extends NlbdError {
 
 /** What an update function gets besides the state: the ids and clock the type's mutators need. */
 export interface UpdateContext {
+  /** The handle's replica id (see {@link DocumentHandle.replica}). */
   readonly replica: ReplicaId;
+  /** The clock of that replica, for LWW types. */
   readonly clock: HybridLogicalClock;
 }
 
@@ -110,6 +116,12 @@ export interface UpdateContext {
 export interface DocumentHandle<S, V> {
   readonly name: string;
   readonly crdt: Crdt<S, V>;
+  /**
+   * The replica id this handle's changes carry: the client's {@link SyncClient.replica} the first
+   * time the client opens `name`, a fresh random one when it opens it again after a close (the
+   * new handle starts empty, so reusing the id could collide with the old handle's changes).
+   */
+  readonly replica: ReplicaId;
   /** The current state; never mutate it. */
   readonly state: S;
   /** What the user sees now. */
@@ -142,10 +154,8 @@ export interface DocumentHandle<S, V> {
  * heartbeats, with any number of open documents.
  */
 export interface SyncClient {
-  /** The replica id stamped on this client's changes. */
+  /** The replica id stamped on this client's changes (see {@link DocumentHandle.replica}). */
   readonly replica: ReplicaId;
-  /** The clock stamping this client's LWW writes. */
-  readonly clock: HybridLogicalClock;
   readonly status: ClientStatus;
   /** This connection's id at the server (it names its presence); `undefined` when not open. */
   readonly peer: PeerId | undefined;
@@ -210,8 +220,6 @@ function count(value: number | undefined, fallback: number, name: string, min = 
 
 /** What a document needs of its client. */
 interface ClientLink {
-  readonly replica: ReplicaId;
-  readonly clock: HybridLogicalClock;
   readonly maxBufferedDeltas: number;
   send(frame: Frame): void;
   scheduleShip(doc: Doc<unknown, unknown>): void;
@@ -236,12 +244,12 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   #lastLocal = 0;
   #waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
 
-  constructor(name: string, crdt: Crdt<S, V>, channel: number, client: ClientLink) {
+  constructor(name: string, crdt: Crdt<S, V>, channel: number, context: UpdateContext, client: ClientLink) {
     this.name = name;
     this.crdt = crdt;
     this.channel = channel;
     this.#client = client;
-    this.#context = { replica: client.replica, clock: client.clock };
+    this.#context = context;
     this.presence = new ClientPresence({
       live: () => this.#subscribed,
       send: (key, value, ttlMs) => client.send({ type: 'set-presence', channel, key, value, ttlMs }),
@@ -257,6 +265,10 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     });
     // Meet the server now, at sequence 0: every local change stays unacknowledged until it acks.
     this.#node.shipDeltas();
+  }
+
+  get replica(): ReplicaId {
+    return this.#context.replica;
   }
 
   get state(): S {
@@ -375,7 +387,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
 
   #transport(): Transport {
     return {
-      self: this.#client.replica,
+      self: this.#context.replica,
       peers: () => SERVER_PEERS,
       send: (_, bytes) => {
         if (this.#subscribed) this.#client.send({ type: 'sync', channel: this.channel, bytes });
@@ -388,7 +400,9 @@ class Doc<S, V> implements DocumentHandle<S, V> {
 
 class Client implements SyncClient, ClientLink {
   readonly replica: ReplicaId;
-  readonly clock: HybridLogicalClock;
+  readonly #clock: HybridLogicalClock;
+  /** Every name this client has opened: a second handle on one gets a fresh replica id. */
+  readonly #opened = new Set<string>();
   readonly maxBufferedDeltas: number;
   readonly #url: () => string;
   readonly #token: string | undefined;
@@ -428,7 +442,7 @@ class Client implements SyncClient, ClientLink {
     this.#url = typeof url === 'string' ? () => url : url;
     this.#token = options.token;
     this.replica = options.replica ?? randomReplicaId();
-    this.clock = new HybridLogicalClock(this.replica);
+    this.#clock = new HybridLogicalClock(this.replica);
     this.#heartbeatMs = count(options.heartbeatMs, 10_000, 'heartbeatMs');
     this.#pingEveryMs = this.#heartbeatMs;
     this.#backoff = {
@@ -467,7 +481,8 @@ class Client implements SyncClient, ClientLink {
       return known as unknown as DocumentHandle<S, V>;
     }
     if (this.#nextChannel >= MAX_CHANNEL) throw new ValidationError('out of channel numbers', 'open');
-    const doc = new Doc(name, crdt, ++this.#nextChannel, this) as unknown as Doc<unknown, unknown>;
+    const context = this.#contextFor(name);
+    const doc = new Doc(name, crdt, ++this.#nextChannel, context, this) as unknown as Doc<unknown, unknown>;
     this.#docs.set(name, doc);
     this.#channels.set(doc.channel, doc);
     if (this.#status === 'open') doc.subscribe();
@@ -528,6 +543,16 @@ class Client implements SyncClient, ClientLink {
     this.#docs.delete(doc.name);
     this.#channels.delete(doc.channel);
     this.#dirty.delete(doc);
+  }
+
+  /** The client's id the first time `name` is opened; a fresh one after that. */
+  #contextFor(name: string): UpdateContext {
+    if (!this.#opened.has(name)) {
+      this.#opened.add(name);
+      return { replica: this.replica, clock: this.#clock };
+    }
+    const replica = randomReplicaId();
+    return { replica, clock: new HybridLogicalClock(replica) };
   }
 
   #setStatus(status: ClientStatus): void {

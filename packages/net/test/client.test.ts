@@ -45,6 +45,22 @@ describe('client', () => {
     expect(() => client.open('x', ORSet)).toThrow(/closed/);
   });
 
+  it('gives a reopened document a fresh replica id, so its first changes do not collide', async () => {
+    const server = await fixture.server();
+    const client = fixture.client(server.url, { replica: 'me' });
+    const first = client.open('c', GCounter);
+    first.update((s, { replica }) => GCounter.increment(s, replica, 5));
+    await first.synced();
+    first.close();
+    const again = client.open('c', GCounter);
+    expect([first.replica, again.replica === 'me']).toEqual(['me', false]);
+    // Made before the new handle has caught up: with the old id this increment would be lost.
+    again.update((s, { replica }) => GCounter.increment(s, replica, 1));
+    await again.synced();
+    await until(() => again.value === 6, 'both increments');
+    expect(server.document('c')?.value).toBe(6);
+  });
+
   it('reports changes by origin and keeps a throwing listener from breaking the client', async () => {
     const server = await fixture.server();
     const [a, b] = [fixture.client(server.url), fixture.client(server.url)];
