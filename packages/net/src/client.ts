@@ -25,15 +25,22 @@ import {
  * global one and the `ws` package's class all fit.
  */
 export interface WebSocketLike {
+  /** Set to `'arraybuffer'`: frames arrive as `ArrayBuffer`s. */
   binaryType: string;
+  /** 1 when open. */
   readonly readyState: number;
+  /** Gets `{ data }` for each message. */
   // biome-ignore lint/suspicious/noExplicitAny: each implementation types its events its own way
   onmessage: ((event: any) => void) | null;
+  /** Gets `{ code, reason }` once closed. */
   // biome-ignore lint/suspicious/noExplicitAny: as above
   onclose: ((event: any) => void) | null;
+  /** Called on errors; a close always follows. */
   // biome-ignore lint/suspicious/noExplicitAny: as above
   onerror: ((event: any) => void) | null;
+  /** Sends one binary message. */
   send(data: Uint8Array): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
 }
 
@@ -114,7 +121,9 @@ export interface UpdateContext {
  * await todo.synced(); // durable on the server
  */
 export interface DocumentHandle<S, V> {
+  /** The document's name on the server. */
   readonly name: string;
+  /** Its CRDT type. */
   readonly crdt: Crdt<S, V>;
   /**
    * The replica id this handle's changes carry: the client's {@link SyncClient.replica} the first
@@ -156,6 +165,7 @@ export interface DocumentHandle<S, V> {
 export interface SyncClient {
   /** The replica id stamped on this client's changes (see {@link DocumentHandle.replica}). */
   readonly replica: ReplicaId;
+  /** Where the client is (see {@link ClientStatus}). */
   readonly status: ClientStatus;
   /** This connection's id at the server (it names its presence); `undefined` when not open. */
   readonly peer: PeerId | undefined;
@@ -350,6 +360,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     this.#client.send(frame);
   }
 
+  /** The server opened the subscription: own presence goes out, then unacknowledged changes. */
   subscribedNow(writable: boolean): void {
     this.#subscribed = true;
     this.#writable = writable;
@@ -357,11 +368,13 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     this.ship();
   }
 
+  /** The connection is gone: nothing is sent until the next subscription. */
   disconnected(): void {
     this.#subscribed = false;
     this.presence.disconnected();
   }
 
+  /** The bytes of a `sync` frame for this document. */
   receive(bytes: Uint8Array): void {
     if (!this.#subscribed) return;
     this.#node.receive(SERVER, bytes);

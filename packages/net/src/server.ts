@@ -66,9 +66,13 @@ export interface ServerStats {
   readonly connections: number;
   /** Documents loaded. */
   readonly documents: number;
+  /** Frames received, well-formed or not. */
   readonly framesIn: number;
+  /** Frames sent. */
   readonly framesOut: number;
+  /** Bytes of the frames received. */
   readonly bytesIn: number;
+  /** Bytes of the frames sent. */
   readonly bytesOut: number;
   /** Closed connections by close code (the server's or the client's). */
   readonly closes: ReadonlyMap<number, number>;
@@ -78,6 +82,7 @@ export interface ServerStats {
 
 /** A loaded document as the server holds it. */
 export interface DocumentInfo {
+  /** The document's name. */
   readonly name: string;
   /** The CRDT type tag. */
   readonly type: string;
