@@ -82,6 +82,58 @@ function guard<T>(fn: () => T): T {
   }
 }
 
+/** Opens `path` with the pragmas, migrated and checked; closes it again if any of that fails. */
+function openDatabase(path: string, options: SqliteStorageOptions): Sqlite.Database {
+  const db = new Sqlite(path, { timeout: options.timeout ?? 5000 });
+  try {
+    guard(() => {
+      // WAL: an append writes only the log, readers never block the writer, and a torn write at
+      // a crash is an uncommitted frame that recovery discards.
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      checkConsistency(db, options.check ?? 'quick');
+    });
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The operations of the adapter on an open database, each one transaction of prepared statements. */
+function logOf(db: Sqlite.Database) {
+  const q = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as {
+    [name in keyof typeof SQL]: Sqlite.Statement;
+  };
+  return {
+    append: db.transaction((doc: string, bytes: Uint8Array): number => {
+      const { id, seq } = q.nextSeq.get(doc) as { id: number; seq: number };
+      q.insertDelta.run(id, seq, bytes, crc32(bytes));
+      return seq;
+    }).immediate,
+    compact: db.transaction((doc: string, snapshot: Uint8Array, throughSeq: number): void => {
+      q.ensureDocument.run(doc);
+      const row = q.document.get(doc) as DocumentRow;
+      assertThroughSeq(throughSeq, row); // throwing rolls back the new row too
+      q.setSnapshot.run(snapshot, crc32(snapshot), throughSeq, row.id);
+      q.dropDeltas.run(row.id, throughSeq);
+    }).immediate,
+    // One read transaction: the snapshot and the deltas after it come from the same commit.
+    load: db.transaction((doc: string): StoredDocument => {
+      const row = q.document.get(doc) as DocumentRow | undefined;
+      if (row === undefined) return { snapshot: undefined, deltas: [] };
+      const rows = q.deltas.all(row.id) as { seq: number; bytes: Buffer; crc: number }[];
+      return {
+        snapshot: row.snapshot === null ? undefined : verified(doc, undefined, row.snapshot, row.snapshotCrc),
+        deltas: rows.map(({ seq, bytes, crc }) => ({ seq, bytes: verified(doc, seq, bytes, crc) })),
+      };
+    }),
+    names: (): string[] => (q.names.pluck().all() as string[]).sort(),
+  };
+}
+
 /**
  * A crash-safe {@link StorageAdapter} on one SQLite file (`better-sqlite3`), in WAL mode. Each
  * append is one transaction, committed before its promise resolves; a compaction is one
@@ -104,9 +156,7 @@ export class SqliteStorage implements StorageAdapter {
   /** The file this storage was opened on (or `':memory:'`). */
   readonly path: string;
   #db: Sqlite.Database | undefined;
-  readonly #append: (doc: string, bytes: Uint8Array) => number;
-  readonly #compact: (doc: string, snapshot: Uint8Array, throughSeq: number) => void;
-  readonly #load: (doc: string) => StoredDocument;
+  readonly #log: ReturnType<typeof logOf>;
 
   /**
    * Opens (creating if needed) the database at `path`; `':memory:'` gives a private in-memory
@@ -115,76 +165,30 @@ export class SqliteStorage implements StorageAdapter {
    */
   constructor(path: string, options: SqliteStorageOptions = {}) {
     this.path = path;
-    const db = new Sqlite(path, { timeout: options.timeout ?? 5000 });
-    try {
-      guard(() => {
-        // WAL: an append writes only the log, readers never block the writer, and a torn write
-        // at a crash is an uncommitted frame that recovery discards.
-        db.pragma('journal_mode = WAL');
-        db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-        db.pragma('foreign_keys = ON');
-        migrate(db);
-        checkConsistency(db, options.check ?? 'quick');
-      });
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-    this.#db = db;
-    const statement = (sql: string) => db.prepare(sql);
-    const document = statement(SQL.document);
-    const deltas = statement(SQL.deltas);
-    const nextSeq = statement(SQL.nextSeq);
-    const insertDelta = statement(SQL.insertDelta);
-    const ensureDocument = statement(SQL.ensureDocument);
-    const setSnapshot = statement(SQL.setSnapshot);
-    const dropDeltas = statement(SQL.dropDeltas);
-
-    this.#append = db.transaction((doc: string, bytes: Uint8Array) => {
-      const { id, seq } = nextSeq.get(doc) as { id: number; seq: number };
-      insertDelta.run(id, seq, bytes, crc32(bytes));
-      return seq;
-    }).immediate;
-    this.#compact = db.transaction((doc: string, snapshot: Uint8Array, throughSeq: number) => {
-      ensureDocument.run(doc);
-      const row = document.get(doc) as DocumentRow;
-      assertThroughSeq(throughSeq, row); // throwing rolls back the new row too
-      setSnapshot.run(snapshot, crc32(snapshot), throughSeq, row.id);
-      dropDeltas.run(row.id, throughSeq);
-    }).immediate;
-    // One read transaction: the snapshot and the deltas after it come from the same commit.
-    this.#load = db.transaction((doc: string): StoredDocument => {
-      const row = document.get(doc) as DocumentRow | undefined;
-      if (row === undefined) return { snapshot: undefined, deltas: [] };
-      const rows = deltas.all(row.id) as { seq: number; bytes: Buffer; crc: number }[];
-      return {
-        snapshot: row.snapshot === null ? undefined : verified(doc, undefined, row.snapshot, row.snapshotCrc),
-        deltas: rows.map(({ seq, bytes, crc }) => ({ seq, bytes: verified(doc, seq, bytes, crc) })),
-      };
-    });
+    this.#db = openDatabase(path, options);
+    this.#log = logOf(this.#db);
   }
 
   async load(doc: string): Promise<StoredDocument> {
     this.#check(doc);
-    return guard(() => this.#load(doc));
+    return guard(() => this.#log.load(doc));
   }
 
   async append(doc: string, delta: Uint8Array): Promise<number> {
     this.#check(doc);
     assertBytes(delta, 'delta');
-    return guard(() => this.#append(doc, delta));
+    return guard(() => this.#log.append(doc, delta));
   }
 
   async compact(doc: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
     this.#check(doc);
     assertBytes(snapshot, 'snapshot');
-    guard(() => this.#compact(doc, snapshot, throughSeq));
+    guard(() => this.#log.compact(doc, snapshot, throughSeq));
   }
 
   async documents(): Promise<string[]> {
-    const db = this.#open();
-    const rows = guard(() => db.prepare(SQL.names).pluck().all() as string[]);
-    return rows.sort();
+    this.#assertOpen();
+    return guard(() => this.#log.names());
   }
 
   /** Closes the file (checkpointing the WAL into it); idempotent. */
@@ -193,13 +197,12 @@ export class SqliteStorage implements StorageAdapter {
     this.#db = undefined;
   }
 
-  #open(): Sqlite.Database {
+  #assertOpen(): void {
     if (this.#db === undefined) throw new StorageClosedError();
-    return this.#db;
   }
 
   #check(doc: unknown): void {
-    this.#open();
+    this.#assertOpen();
     assertDocumentName(doc);
   }
 }
