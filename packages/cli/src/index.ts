@@ -1,11 +1,20 @@
 /**
  * The `nlbd` command line: `nlbd simulate` runs leaderless sync protocols side by side in the
- * deterministic network simulator and writes a summary CSV, a JSONL trace, `meta.json` and SVG charts.
+ * deterministic network simulator and writes a summary CSV, a JSONL trace, `meta.json` and SVG charts;
+ * `nlbd serve` runs a WebSocket sync server (`@nlbd/net`) on a SQLite file (`@nlbd/store`).
  * @module @nlbd/cli
  */
 export { type ChartSpec, lineChart, renderSvg } from './charts.js';
 export { parseCrash, parseLatency, parsePartition, parseTopology, parseVary } from './parse.js';
 export { createProgram, main, progressBar } from './program.js';
+export {
+  firstSignal,
+  type RunningServe,
+  readTokensFile,
+  type ServeOptions,
+  startServe,
+  tokenAuthenticator,
+} from './serve.js';
 export {
   applyPoint,
   PROTOCOLS,

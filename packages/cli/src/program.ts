@@ -3,6 +3,7 @@ import { NlbdError, ValidationError } from '@nlbd/core';
 import type { ScenarioOptions } from '@nlbd/sync';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseCrash, parseLatency, parsePartition, parseTopology, parseVary } from './parse.js';
+import { firstSignal, readTokensFile, startServe } from './serve.js';
 import {
   PROTOCOLS,
   runExperiment,
@@ -16,6 +17,12 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const integer = (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
+  return n;
+};
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port in [0, 65535]');
   return n;
 };
 const probability = (value: string) => {
@@ -47,6 +54,14 @@ interface SimulateFlags {
   roundMs: number;
   out: string;
   vary: string[];
+}
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  db?: string;
+  token: string[];
+  tokensFile?: string;
 }
 
 /** The JSON scenario file; unreadable or malformed files are a `ValidationError`. */
@@ -178,6 +193,33 @@ export function createProgram(): Command {
       }
       console.log(`wrote ${files.join(', ')}`);
       if (runs.some((r) => !r.summary.converged)) process.exitCode = 2;
+    });
+  program
+    .command('serve')
+    .description(
+      'run a WebSocket sync server hosting documents of any type; stops cleanly on SIGINT or SIGTERM',
+    )
+    .option('--port <n>', 'TCP port (0: any free port; the URL printed says which)', port, 8080)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--db <file>', 'SQLite file to keep documents in (default: in memory, lost at exit)')
+    .option('--token <token>', 'a shared token clients must present (repeatable)', collect, [])
+    .option('--tokens-file <file>', 'a file of shared tokens, one per line (# starts a comment)')
+    .action(async (flags: ServeFlags) => {
+      const tokens = [...flags.token, ...(flags.tokensFile ? readTokensFile(flags.tokensFile) : [])];
+      const running = await startServe({
+        port: flags.port,
+        host: flags.host,
+        ...(flags.db === undefined ? {} : { db: flags.db }),
+        tokens,
+        onError: (error, context) =>
+          console.error(`nlbd serve: ${context}: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      const signal = firstSignal(['SIGINT', 'SIGTERM']);
+      const auth = tokens.length > 0 ? `${tokens.length} token${tokens.length > 1 ? 's' : ''}` : 'no auth';
+      console.log(`nlbd serve: listening on ${running.server.url} (${flags.db ?? 'in memory'}, ${auth})`);
+      console.error(`nlbd serve: ${await signal}, shutting down`);
+      await running.stop();
+      console.error('nlbd serve: stopped');
     });
   return program;
 }

@@ -272,6 +272,9 @@ class Host<P> implements SyncServer {
   async #shutdown(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     for (const conn of this.#connections) conn.close(CloseCode.goingAway, 'server shutting down');
+    // A pending unload would keep the process alive for up to `lingerMs` after the close. (The
+    // closes above release documents before `#closing` is set, so they may have scheduled some.)
+    for (const slot of this.#slots.values()) if (slot.unload !== undefined) clearTimeout(slot.unload);
     const stopped = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     // Connections whose peer does not answer the close are dropped, not waited for.
     const grace = setTimeout(() => {
