@@ -211,9 +211,14 @@ export class SyncNode<S, V> {
       for (const peer of this.#pick()) this.#send(peer, { kind: 'state', state: this.#state });
   }
 
-  /** Sends each neighbour the join of the buffered deltas it has not acked (none back to their origin). */
-  shipDeltas(): void {
-    for (const peer of this.#neighbours()) {
+  /**
+   * Sends each neighbour in `to` (all of them by default) the join of the buffered deltas it has
+   * not acked (none back to their origin). Passing fewer lets a caller pace slow peers, e.g. at
+   * most one unacknowledged interval in flight each; buffered deltas are still kept until every
+   * neighbour has acked them.
+   */
+  shipDeltas(to: readonly PeerId[] = this.#neighbours()): void {
+    for (const peer of to) {
       if (!this.#acked.has(peer)) this.#meet(peer);
       const acked = this.#acked.get(peer) ?? 0;
       let interval: S | undefined;

@@ -100,6 +100,23 @@ describe('SyncNode persist (acknowledged means durable)', () => {
   });
 });
 
+describe('SyncNode shipDeltas(to)', () => {
+  it('ships only to the peers given, and keeps deltas until every neighbour acked them', () => {
+    const { transport, sent } = recorder(['b', 'c']);
+    const node = new SyncNode({ crdt: GCounter, transport, codec });
+    node.shipDeltas(); // meets b and c
+    node.update((s) => GCounter.increment(s, 'server', 1));
+    sent.length = 0;
+    node.shipDeltas(['b']);
+    expect(sent.filter((m) => m.kind === 'delta')).toEqual([{ to: 'b', kind: 'delta', seq: 1 }]);
+    node.receiveMessage('b', { kind: 'ack', seq: 1 });
+    expect(node.bufferedDeltas).toBe(1); // c has not acked
+    node.shipDeltas(['c']);
+    node.receiveMessage('c', { kind: 'ack', seq: 1 });
+    expect(node.bufferedDeltas).toBe(0);
+  });
+});
+
 describe('SyncNode sequence, acknowledged and receiveMessage', () => {
   it('reports the latest sequence number and what each peer acked', () => {
     const { transport } = recorder(['b']);
