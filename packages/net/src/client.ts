@@ -252,6 +252,8 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   #closed = false;
   /** The sequence number of the latest local change. */
   #lastLocal = 0;
+  /** The sequence number of the last interval sent to the server (one in flight at a time). */
+  #shipped = 0;
   #waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
 
   constructor(name: string, crdt: Crdt<S, V>, channel: number, context: UpdateContext, client: ClientLink) {
@@ -342,15 +344,23 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     for (const w of waiters) w.reject(new ValidationError(`document '${this.name}' was closed`, 'synced'));
   }
 
-  /** Sends what the server has not acknowledged (nothing when not subscribed). */
+  /**
+   * Sends what the server has not acknowledged, unless an interval is still in flight: changes
+   * made meanwhile go out when its ack comes (or at the next {@link tick}), so a slow server is
+   * sent each change about once.
+   */
   ship(): void {
-    if (this.#subscribed && !this.#closed) this.#node.shipDeltas();
-    this.#settle();
+    if (!this.#subscribed || this.#closed || this.#shipped > this.#node.acknowledged(SERVER)) return;
+    this.#node.shipDeltas();
+    this.#shipped = this.#node.sequence;
+    this.#settle(); // with nothing left to send, everything counts as acknowledged
   }
 
   /** A round of the node: unacknowledged changes again, and digests until levelled with the server. */
   tick(): void {
-    if (this.#subscribed && !this.#closed) this.#node.tick();
+    if (!this.#subscribed || this.#closed) return;
+    this.#node.tick();
+    this.#shipped = this.#node.sequence;
     this.#settle();
   }
 
@@ -364,6 +374,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   subscribedNow(writable: boolean): void {
     this.#subscribed = true;
     this.#writable = writable;
+    this.#shipped = 0; // whatever was in flight went with the old connection
     this.presence.resend();
     this.ship();
   }
@@ -379,6 +390,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     if (!this.#subscribed) return;
     this.#node.receive(SERVER, bytes);
     this.#settle();
+    if (this.pending) this.ship(); // an ack may have freed the way for the next interval
   }
 
   /** An error frame: before the subscription was open it means the subscription was refused. */

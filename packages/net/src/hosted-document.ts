@@ -58,6 +58,8 @@ export class HostedDocument<S> {
   readonly #log: DocumentLog<S> | undefined;
   readonly #flushMs: number;
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>();
+  /** For each subscriber, the sequence number of the last interval shipped to it. */
+  readonly #shipped = new Map<PeerId, number>();
   #shipTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(name: string, crdt: Crdt<S, unknown>, state: S, options: HostedDocumentOptions<S>) {
@@ -102,6 +104,7 @@ export class HostedDocument<S> {
   /** Removes a subscriber and its presence (the others hear the entries go). */
   detach(peer: PeerId): void {
     if (!this.subscribers.delete(peer)) return;
+    this.#shipped.delete(peer);
     for (const handler of this.#peerHandlers) handler({ type: 'leave', peer });
     for (const key of this.presence.removePeer(peer)) this.#relayPresence(peer, key, null, 0);
   }
@@ -135,6 +138,8 @@ export class HostedDocument<S> {
       if (error instanceof NlbdError) throw new Refusal('refused', error.message);
       throw error;
     }
+    // An ack frees the subscriber for the next interval, if changes came meanwhile.
+    if (message.kind === 'ack' && this.node.acknowledged(peer) < this.node.sequence) this.scheduleShip();
   }
 
   /** Sets (or, with `value` null, deletes) `peer`'s presence entry and relays it to the others. */
@@ -152,8 +157,29 @@ export class HostedDocument<S> {
     if (this.#shipTimer !== undefined || this.retired) return;
     this.#shipTimer = setTimeout(() => {
       this.#shipTimer = undefined;
-      if (!this.retired) this.node.shipDeltas();
+      if (!this.retired) this.#ship();
     }, this.#flushMs);
+  }
+
+  /**
+   * Ships to the subscribers that have acknowledged their last interval. One interval in flight
+   * per subscriber: what changes meanwhile goes in the next one, sent when the ack comes, so a
+   * slow subscriber is sent each delta about once instead of once per flush.
+   */
+  #ship(): void {
+    const ready = [...this.subscribers.keys()].filter(
+      (peer) => (this.#shipped.get(peer) ?? 0) <= this.node.acknowledged(peer),
+    );
+    if (ready.length === 0) return;
+    this.node.shipDeltas(ready);
+    for (const peer of ready) this.#shipped.set(peer, this.node.sequence);
+  }
+
+  /** A round of the node: every unacknowledged interval again, and levelling digests. */
+  tick(): void {
+    if (this.retired) return;
+    this.node.tick();
+    for (const peer of this.subscribers.keys()) this.#shipped.set(peer, this.node.sequence);
   }
 
   /** Resolves once every append started so far has settled. */

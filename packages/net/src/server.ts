@@ -363,7 +363,7 @@ class Host<P> implements SyncServer {
   #startTimers(): void {
     // A round: unacknowledged deltas again, and digests to subscribers not yet levelled with.
     const retransmit = setInterval(() => {
-      for (const doc of this.#docs.values()) doc.node.tick();
+      for (const doc of this.#docs.values()) doc.tick();
     }, this.#timing.retransmitMs);
     const idle = this.#limits.idleTimeoutMs;
     const sweep = setInterval(

@@ -80,7 +80,9 @@ const crdtOf = (doc: string) => (WORKLOADS.find((w) => w.name === doc) as Worklo
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('20 clients, random ops, disconnects and a server crash', () => {
-  it('converges, counts exactly, and keeps every acknowledged op across the crash', async () => {
+  it('converges, counts exactly, and keeps every acknowledged op across the crash', {
+    timeout: 120_000,
+  }, async () => {
     const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
     console.log(`stress seed: ${seed} (replay the operations with FC_SEED=${seed})`);
     const random = new Random(seed);
@@ -170,7 +172,17 @@ describe('20 clients, random ops, disconnects and a server crash', () => {
         flat.every((h) => !h.pending && h.subscribed) &&
         WORKLOADS.every((w, j) => handles.every((hs) => w.crdt.equals(hs[j]!.state, handles[0]![j]!.state))),
       'every client to converge',
-      60_000,
+      40_000,
+      () =>
+        JSON.stringify({
+          statuses: clients.map((c) => c.status),
+          pending: flat.filter((h) => h.pending).map((h) => `${h.replica}/${h.name}`),
+          unsubscribed: flat.filter((h) => !h.subscribed).map((h) => `${h.replica}/${h.name}`),
+          differ: WORKLOADS.map(
+            (w, j) => handles.filter((hs) => !w.crdt.equals(hs[j]!.state, handles[0]![j]!.state)).length,
+          ),
+          server: server.stats(),
+        }),
     );
     for (const [j, w] of WORKLOADS.entries()) {
       await until(
@@ -179,7 +191,16 @@ describe('20 clients, random ops, disconnects and a server crash', () => {
       );
     }
     await server.close();
-    console.log('stress faults:', faults);
+    const { bytesIn, bytesOut, closes } = server.stats();
+    console.log(
+      'stress faults:',
+      faults,
+      'closes:',
+      closes,
+      'bytes in/out (restarted server):',
+      bytesIn,
+      bytesOut,
+    );
     expect(faults.ackedBeforeCrash).toBeGreaterThan(0);
     for (const [j, w] of WORKLOADS.entries()) {
       const stored = await storedState(sqlite, w.name, w.crdt);

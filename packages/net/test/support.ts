@@ -66,10 +66,15 @@ export async function storedState<S>(
 }
 
 /** Waits until `check` holds, polling; fails with `what` after `timeoutMs` (no timing is asserted). */
-export async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function until(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 30_000,
+  explain: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${explain()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -66,6 +66,22 @@ describe('sync server and clients', () => {
     expect([ca.value, cb.value, server.document('hits')?.value]).toEqual([16, 16, 16]);
   });
 
+  it('keeps one interval in flight: a slow store gets a burst of changes in a few frames', async () => {
+    const server = await fixture.server({ store: crashable(new MemoryStorage(), 200) });
+    const client = fixture.client(server.url);
+    const set = client.open('set', ORSet);
+    await until(() => set.subscribed, 'the subscription');
+    const before = server.stats().framesIn;
+    for (let i = 0; i < 100; i++) {
+      set.update((s, { replica }) => ORSet.add(s, replica, i));
+      await new Promise((resolve) => setTimeout(resolve, 1)); // a flush between changes
+    }
+    await set.synced();
+    // Without pacing each flush would resend the whole unacknowledged interval: 100+ frames.
+    expect(server.stats().framesIn - before).toBeLessThan(50);
+    expect(ORSet.size(server.document('set')?.state as ReturnType<typeof ORSet.empty>)).toBe(100);
+  });
+
   it('acknowledges a change only once the store has it', async () => {
     const storage = new MemoryStorage();
     const server = await fixture.server({ store: crashable(storage) });
