@@ -65,6 +65,11 @@ export const LWWMap = {
   joinInto(target: LWWMapState, source: LWWMapState): boolean {
     let changed = DotContext.joinInto(target.context, source.context);
     const entries = target.entries;
+    if (entries.size === 0) {
+      // Nothing to compare against (a full state into a new replica): a bulk copy.
+      for (const [k, e] of source.entries) entries.set(k, e);
+      return changed || entries.size > 0;
+    }
     for (const [k, e] of source.entries) {
       const cur = entries.get(k);
       if (cur === undefined || (cur !== e && wins(e, cur))) {
