@@ -41,6 +41,8 @@ function limit(value: number | undefined, fallback: number, max: number, name: s
 
 /** The limits in `options` with defaults filled in; a malformed limit is a `DecodeError`. */
 export function resolveLimits(options: DecodeLimits = {}): ResolvedLimits {
+  if (options.maxBytes === undefined && options.maxDepth === undefined && options.maxEntries === undefined)
+    return DEFAULT_LIMITS;
   return {
     maxBytes: limit(options.maxBytes, DEFAULT_LIMITS.maxBytes, 2 ** 32 - 1, 'maxBytes'),
     maxDepth: limit(options.maxDepth, DEFAULT_LIMITS.maxDepth, MAX_DEPTH_CEILING, 'maxDepth'),
