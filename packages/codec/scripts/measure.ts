@@ -5,7 +5,7 @@
  */
 import { HybridLogicalClock } from '@nlbd/core';
 import { LWWMap, type LWWMapState } from '@nlbd/crdts';
-import { decode, encode } from '../src/index.js';
+import { decode, decodeInto, encode } from '../src/index.js';
 
 const n = Number(process.argv[2] ?? 100_000);
 const clock = new HybridLogicalClock('q3Z0dA1xR8mB2vW9cK4eLg');
@@ -45,6 +45,13 @@ function nlbd(bytes: Uint8Array): () => number {
   return () => {
     const target: LWWMapState = LWWMap.empty();
     LWWMap.joinInto(target, decode(LWWMap, bytes));
+    return target.entries.size;
+  };
+}
+function nlbdInto(bytes: Uint8Array): () => number {
+  return () => {
+    const target: LWWMapState = LWWMap.empty();
+    decodeInto(LWWMap, target, bytes);
     return target.entries.size;
   };
 }
@@ -91,14 +98,18 @@ const m = race({
   'JSON rows': jsonRows,
   'JSON key→value': jsonKeyValue,
   'nlbd decode+joinInto': nlbd(plain),
-  'nlbd decode+joinInto (compressed)': nlbd(packed),
+  'nlbd decodeInto': nlbdInto(plain),
+  'nlbd decodeInto (compressed)': nlbdInto(packed),
 });
 for (const [name, t] of Object.entries(m)) console.log(`${name.padEnd(36)} ${t.toFixed(2)} ms`);
-const ours = m['nlbd decode+joinInto'] as number;
-console.log(`speed vs JSON rows: ${((m['JSON rows'] as number) / ours).toFixed(2)}x (target ≥ 0.7x)`);
-console.log(`speed vs JSON key→value: ${((m['JSON key→value'] as number) / ours).toFixed(2)}x`);
-if (yjs !== undefined) {
+for (const way of ['nlbd decode+joinInto', 'nlbd decodeInto']) {
+  const ours = m[way] as number;
   console.log(
-    `speed vs Yjs applyUpdate: ${((m['Yjs applyUpdate'] as number) / ours).toFixed(2)}x (target ≥ 3x)`,
+    `${way}: speed vs JSON rows ${((m['JSON rows'] as number) / ours).toFixed(2)}x (target ≥ 0.7x)`,
   );
+  console.log(`${way}: speed vs JSON key→value ${((m['JSON key→value'] as number) / ours).toFixed(2)}x`);
+  if (yjs !== undefined)
+    console.log(
+      `${way}: speed vs Yjs applyUpdate ${((m['Yjs applyUpdate'] as number) / ours).toFixed(2)}x (target ≥ 3x)`,
+    );
 }

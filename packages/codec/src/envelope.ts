@@ -8,7 +8,7 @@ export const MAGIC: readonly [number, number] = [0x6e, 0x6c];
 /** The format version this package writes. It reads every `1.x`, and refuses a newer major. */
 export const FORMAT_VERSION: { readonly major: number; readonly minor: number } = Object.freeze({
   major: 1,
-  minor: 0,
+  minor: 1,
 });
 
 /** What a message holds. States and deltas share one layout; the kind records the intent. */
@@ -16,6 +16,8 @@ export type Kind = 'state' | 'delta' | 'digest' | 'message';
 
 const KINDS: readonly Kind[] = ['state', 'delta', 'digest', 'message'];
 const FLAG_DEFLATE = 1;
+/** Since 1.1: the message is a bottom (empty) state or delta, and has no body at all. */
+const FLAG_EMPTY = 2;
 const TAG = /^[\x21-\x7e]{1,255}$/;
 
 /** The fixed header of a message: version, kind, flags and type tag. */
@@ -29,6 +31,12 @@ export interface Header {
   readonly compressed: boolean;
 }
 
+/** A {@link Header} as the decoder reads it: also whether the message is an empty state. */
+export interface WireHeader extends Header {
+  /** A bottom state or delta: no body follows the header. */
+  readonly empty: boolean;
+}
+
 /** Options for writing a message. */
 export interface EnvelopeOptions {
   /** Deflate the body (raw DEFLATE by fflate) and flag it in the header. Default false. */
@@ -37,11 +45,24 @@ export interface EnvelopeOptions {
   readonly level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 }
 
-/** Header bytes, then the (maybe compressed) msgpack body. */
-export function wrap(kind: Kind, tag: string, body: Uint8Array, options: EnvelopeOptions = {}): Uint8Array {
+/**
+ * Header bytes, then the (maybe compressed) msgpack body; with no body, the header alone flagged
+ * empty (a bottom state or delta: the commonest delta in sync, so it costs no body to read).
+ */
+export function wrap(
+  kind: Kind,
+  tag: string,
+  body: Uint8Array | undefined,
+  options: EnvelopeOptions = {},
+): Uint8Array {
   if (!TAG.test(tag)) throw new ValidationError('a tag must be 1-255 printable ASCII characters', 'tag');
-  const compress = options.compress === true;
-  const payload = compress ? deflateSync(body, { level: options.level ?? 6 }) : body;
+  const compress = options.compress === true && body !== undefined;
+  const payload =
+    body === undefined
+      ? new Uint8Array(0)
+      : compress
+        ? deflateSync(body, { level: options.level ?? 6 })
+        : body;
   const head = 7 + tag.length + (compress ? 4 : 0);
   const out = new Uint8Array(head + payload.length);
   out[0] = MAGIC[0];
@@ -49,7 +70,7 @@ export function wrap(kind: Kind, tag: string, body: Uint8Array, options: Envelop
   out[2] = FORMAT_VERSION.major;
   out[3] = FORMAT_VERSION.minor;
   out[4] = KINDS.indexOf(kind) + 1;
-  out[5] = compress ? FLAG_DEFLATE : 0;
+  out[5] = body === undefined ? FLAG_EMPTY : compress ? FLAG_DEFLATE : 0;
   out[6] = tag.length;
   for (let i = 0; i < tag.length; i++) out[7 + i] = tag.charCodeAt(i);
   if (compress) new DataView(out.buffer).setUint32(7 + tag.length, body.length);
@@ -61,7 +82,7 @@ export function wrap(kind: Kind, tag: string, body: Uint8Array, options: Envelop
  * The header of `bytes`, validated: magic, a version this decoder reads, a known kind, no unknown
  * flag, a printable tag. Throws `DecodeError` otherwise.
  */
-export function readHeader(bytes: Uint8Array): Header {
+export function readHeader(bytes: Uint8Array): WireHeader {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('input must be a Uint8Array', 'header');
   if (bytes.length < 7) throw new DecodeError(`truncated: ${bytes.length} bytes, a header needs 7`, 'header');
   if (bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1])
@@ -78,13 +99,31 @@ export function readHeader(bytes: Uint8Array): Header {
   const kind = KINDS[(bytes[4] as number) - 1];
   if (kind === undefined) throw new DecodeError(`unknown kind ${bytes[4]}`, 'header.kind');
   const flags = bytes[5] as number;
-  if ((flags & ~FLAG_DEFLATE) !== 0)
+  const known = major === 1 && minor === 0 ? FLAG_DEFLATE : FLAG_DEFLATE | FLAG_EMPTY;
+  if ((flags & ~known) !== 0 || flags === (FLAG_DEFLATE | FLAG_EMPTY))
     throw new DecodeError(`unknown flags 0x${flags.toString(16)}`, 'header.flags');
   const length = bytes[6] as number;
   if (bytes.length < 7 + length) throw new DecodeError('truncated tag', 'header.tag');
-  const tag = String.fromCharCode(...bytes.subarray(7, 7 + length));
-  if (!TAG.test(tag)) throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
-  return { major, minor, kind, tag, compressed: (flags & FLAG_DEFLATE) !== 0 };
+  const empty = flags === FLAG_EMPTY;
+  if (empty && bytes.length !== 7 + length)
+    throw new DecodeError('an empty message has bytes after its header', 'header.flags');
+  if (empty && kind !== 'state' && kind !== 'delta')
+    throw new DecodeError(`a ${kind} is never empty`, 'header.flags');
+  const tag = readTag(bytes, length);
+  return { major, minor, kind, tag, compressed: flags === FLAG_DEFLATE, empty };
+}
+
+/** The tag at bytes 7.., `length` printable ASCII characters (a loop: this runs per message). */
+function readTag(bytes: Uint8Array, length: number): string {
+  if (length === 0) throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
+  let tag = '';
+  for (let i = 7; i < 7 + length; i++) {
+    const c = bytes[i] as number;
+    if (c < 0x21 || c > 0x7e)
+      throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
+    tag += String.fromCharCode(c);
+  }
+  return tag;
 }
 
 const CHUNK = 16 * 1024;

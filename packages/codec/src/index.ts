@@ -8,6 +8,7 @@ export {
   type DecodeOptions,
   decode,
   decodeDigest,
+  decodeInto,
   type EncodeOptions,
   encode,
   encodeDigest,

@@ -1,4 +1,5 @@
 import { compareStoredKeys, isBytesKey, loadKey, type StoredKey, storeKey } from '@nlbd/crdts';
+import { readRuns, writeRuns } from './runs.js';
 import { asArray, describe, fail, type Reader } from './wire.js';
 
 /** The four key columns: scalar keys, string prefix lengths, string suffixes, byte keys. */
@@ -56,6 +57,21 @@ export function writeKeys(sorted: readonly StoredKey[]): KeyColumns {
 }
 
 /**
+ * Format 1.1's key columns: {@link KeyColumns} with the string keys as their count, then their
+ * shared-prefix lengths and whole lengths (UTF-16 code units) as {@link writeRuns} columns, then
+ * every suffix in one string. Keys of one length (ids, padded numbers) cost one run for their
+ * lengths, and no suffix carries a header of its own.
+ */
+export type KeyRunColumns = [(boolean | number)[], number, Uint8Array, Uint8Array, string, Uint8Array[]];
+
+/** Sorted keys as {@link KeyRunColumns}. */
+export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
+  const [scalars, prefixes, suffixes, bytes] = writeKeys(sorted);
+  const lengths = suffixes.map((s, i) => (prefixes[i] as number) + s.length);
+  return [scalars, suffixes.length, writeRuns(prefixes), writeRuns(lengths), suffixes.join(''), bytes];
+}
+
+/**
  * Reads the key columns at `parts[at..at+4)`, refusing keys out of wire order or repeated,
  * non-canonical front coding, and more key characters in all than `limits.maxBytes`.
  */
@@ -66,6 +82,53 @@ export function readKeys(parts: unknown[], at: number, r: Reader, path: string):
   const bytes = asArray(parts[at + 3], `${path}.byteKeys`);
   if (prefixes.length !== suffixes.length) fail('prefix and suffix columns differ in length', path);
   const keys: StoredKey[] = new Array(scalars.length + suffixes.length + bytes.length);
+  let n = readScalarKeys(scalars, keys, path);
+  const strings = new FrontDecoder(r, path);
+  for (let i = 0; i < suffixes.length; i++) {
+    const s = suffixes[i];
+    if (typeof s !== 'string') fail('expected a string suffix', `${path}.keySuffixes[${i}]`);
+    keys[n++] = strings.next(prefixes[i], s, i);
+  }
+  strings.end();
+  readByteKeys(bytes, keys, n, path);
+  return keys;
+}
+
+/**
+ * Reads {@link KeyRunColumns} at `parts[at..at+6)`, with the checks of {@link readKeys}; the
+ * suffixes (each key's length minus its prefix) must cut the suffix string exactly, never inside
+ * a surrogate pair.
+ */
+export function readKeyRuns(parts: unknown[], at: number, r: Reader, path: string): StoredKey[] {
+  const scalars = asArray(parts[at], `${path}.scalarKeys`);
+  const count = parts[at + 1];
+  const all = parts[at + 4];
+  const bytes = asArray(parts[at + 5], `${path}.byteKeys`);
+  if (typeof all !== 'string') fail('expected the key suffixes as one string', `${path}.keySuffixes`);
+  // Every string key but a first empty one has a suffix of one code unit at least.
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || count > all.length + 1)
+    fail('expected a string key count within the suffix string', `${path}.stringKeys`);
+  const prefixes = readRuns(parts[at + 2], count, `${path}.keyPrefixes`);
+  const lengths = readRuns(parts[at + 3], count, `${path}.keyLengths`);
+  const keys: StoredKey[] = new Array(scalars.length + count + bytes.length);
+  let n = readScalarKeys(scalars, keys, path);
+  const strings = new FrontDecoder(r, path);
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const to = from + (lengths[i] as number) - (prefixes[i] as number);
+    if (!(to >= from && to <= all.length) || (to > 0 && isHigh(all.charCodeAt(to - 1))))
+      fail('key lengths must cut the suffix string between characters', `${path}.keyLengths[${i}]`);
+    keys[n++] = strings.next(prefixes[i], all.slice(from, to), i);
+    from = to;
+  }
+  if (from !== all.length) fail('key lengths must cover the suffix string', `${path}.keyLengths`);
+  strings.end();
+  readByteKeys(bytes, keys, n, path);
+  return keys;
+}
+
+/** Scalar keys into `keys` from 0, ascending; returns how many. */
+function readScalarKeys(scalars: unknown[], keys: StoredKey[], path: string): number {
   let n = 0;
   for (let i = 0; i < scalars.length; i++) {
     const k = scalars[i];
@@ -78,35 +141,11 @@ export function readKeys(parts: unknown[], at: number, r: Reader, path: string):
     }
     keys[n++] = stored;
   }
-  let prev = '';
-  let chars = r.keyChars;
-  const maxChars = r.limits.maxBytes;
-  for (let i = 0; i < suffixes.length; i++) {
-    const p = prefixes[i];
-    const s = suffixes[i];
-    if (typeof s !== 'string' || typeof p !== 'number' || !(p >= 0 && p <= prev.length) || (p | 0) !== p) {
-      fail(
-        'expected a prefix length within the previous key and a string suffix',
-        `${path}.keySuffixes[${i}]`,
-      );
-    }
-    if (p < prev.length && s.length > 0 && s.charCodeAt(0) === prev.charCodeAt(p)) {
-      // Only a shared high surrogate whose low half differs may stay outside the prefix.
-      if (!isHigh(s.charCodeAt(0)) || s.charCodeAt(1) === prev.charCodeAt(p + 1)) {
-        fail('the shared prefix must be as long as possible', `${path}.keyPrefixes[${i}]`);
-      }
-    }
-    if (p > 0 && isHigh(prev.charCodeAt(p - 1)))
-      fail('the prefix splits a surrogate pair', `${path}.keyPrefixes[${i}]`);
-    const key = p === 0 ? s : prev.slice(0, p) + s;
-    if (i > 0 && !(key > prev)) fail('keys must be strictly ascending', `${path}.keySuffixes[${i}]`);
-    chars += key.length;
-    if (chars > maxChars)
-      fail(`keys hold more than ${maxChars} characters (limit maxBytes)`, `${path}.keySuffixes[${i}]`);
-    keys[n++] = key;
-    prev = key;
-  }
-  r.keyChars = chars;
+  return n;
+}
+
+/** Byte keys into `keys` from `n`, ascending. */
+function readByteKeys(bytes: unknown[], keys: StoredKey[], n: number, path: string): void {
   let prevBytes = '';
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
@@ -116,5 +155,54 @@ export function readKeys(parts: unknown[], at: number, r: Reader, path: string):
     if (i > 0 && !(stored > prevBytes)) fail('keys must be strictly ascending', `${path}.byteKeys[${i}]`);
     keys[n++] = prevBytes = stored;
   }
-  return keys;
+}
+
+/**
+ * Undoes front coding one string key at a time, refusing what {@link writeKeys} would not write:
+ * a prefix longer than the previous key or splitting a surrogate pair, a shared prefix left out,
+ * keys not strictly ascending, and more key characters in all than `limits.maxBytes`.
+ */
+class FrontDecoder {
+  #prev = '';
+  #chars: number;
+  readonly #r: Reader;
+  readonly #path: string;
+
+  constructor(r: Reader, path: string) {
+    this.#r = r;
+    this.#chars = r.keyChars;
+    this.#path = path;
+  }
+
+  /** The `i`-th string key: `p` code units of the previous key, then `s`. */
+  next(p: unknown, s: string, i: number): string {
+    const prev = this.#prev;
+    if (typeof p !== 'number' || !(p >= 0 && p <= prev.length) || (p | 0) !== p) {
+      fail('expected a prefix length within the previous key', `${this.#path}.keyPrefixes[${i}]`);
+    }
+    if (p < prev.length && s.length > 0 && s.charCodeAt(0) === prev.charCodeAt(p)) {
+      // Only a shared high surrogate whose low half differs may stay outside the prefix.
+      if (!isHigh(s.charCodeAt(0)) || s.charCodeAt(1) === prev.charCodeAt(p + 1)) {
+        fail('the shared prefix must be as long as possible', `${this.#path}.keyPrefixes[${i}]`);
+      }
+    }
+    if (p > 0 && isHigh(prev.charCodeAt(p - 1)))
+      fail('the prefix splits a surrogate pair', `${this.#path}.keyPrefixes[${i}]`);
+    const key = p === 0 ? s : prev.slice(0, p) + s;
+    if (i > 0 && !(key > prev)) fail('keys must be strictly ascending', `${this.#path}.keySuffixes[${i}]`);
+    this.#chars += key.length;
+    if (this.#chars > this.#r.limits.maxBytes) {
+      fail(
+        `keys hold more than ${this.#r.limits.maxBytes} characters (limit maxBytes)`,
+        `${this.#path}.keySuffixes[${i}]`,
+      );
+    }
+    this.#prev = key;
+    return key;
+  }
+
+  /** Records the characters read in the reader's running total. */
+  end(): void {
+    this.#r.keyChars = this.#chars;
+  }
 }

@@ -10,6 +10,12 @@ export interface StateCodec<S> {
   write(s: S, w: Writer): unknown[];
   /** The state the parts `x` describe; anything malformed is a `DecodeError` naming `path`. */
   read(x: unknown, r: Reader, path: string): S;
+  /**
+   * Optional, for layouts that can join rows without building their state: validates the parts
+   * `x` as {@link read} does, then returns what joins them into a target state (as `joinInto`
+   * of the state `read` returns would, and returning the same), which cannot fail.
+   */
+  readJoin?(x: unknown, r: Reader, path: string): (target: S) => boolean;
 }
 
 /**

@@ -1,20 +1,19 @@
 import { DotContext, type ReplicaId } from '@nlbd/core';
-import type { LWWEntry, LWWMapState, Value } from '@nlbd/crdts';
+import { type LWWEntry, LWWMap, type LWWMapState, lwwWins, type StoredKey, type Value } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { readKeys, sortKeys, writeKeys } from './keys.js';
+import { readKeyRuns, readKeys, sortKeys, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
+import { deltas, readRuns, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
-import { asArray, asTuple, fail } from './wire.js';
-
-/** The parts of an LWW-Map layout: context, 4 key columns, then the entry columns. */
-const PARTS = 11;
+import { asArray, asTuple, fail, type Reader } from './wire.js';
 
 /**
- * LWW-Map and LWW-Register (one key, `0`): `[context, ...keys, tombstones, values, walls,
- * counters, replicas, seqs]`, one row per key in wire order. `tombstones` lists the rows that are
- * deletions (ascending, delta-coded); `values` holds the other rows' values; `walls`, `counters`
- * and `seqs` are delta-coded against the previous row; `replicas` holds each write's replica
- * index, or is empty when all are 0. A row's dot `(replica, seq)` must lie in the context.
+ * LWW-Map and LWW-Register (one key, `0`), format 1.1: `[context, ...keys(6), tombstones, values,
+ * walls, counters, replicas, seqs]`, one row per key in wire order (keys as `writeKeyRuns` lays
+ * them out). Every integer column is a {@link writeRuns} bin: `tombstones` the deleted rows (ascending,
+ * delta-coded); `walls`, `counters` and `seqs` delta-coded against the previous row; `replicas`
+ * each write's replica index. `values` holds the live rows' values. A row's dot
+ * `(replica, seq)` must lie in the context. Format 1.0's layout is still read (see `readV1_0`).
  */
 export const lwwCodec: StateCodec<LWWMapState> = {
   write(s, w) {
@@ -23,98 +22,216 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     const n = keys.length;
     const tombstones: number[] = [];
     const values: Value[] = [];
-    const walls: number[] = new Array(n);
-    const counters: number[] = new Array(n);
-    const replicas: number[] = new Array(n);
-    const seqs: number[] = new Array(n);
-    let allZero = true;
+    const walls = new Float64Array(n);
+    const counters = new Float64Array(n);
+    const replicas = new Float64Array(n);
+    const seqs = new Float64Array(n);
     let lastTombstone = 0;
-    let wall = 0;
-    let counter = 0;
-    let seq = 0;
     for (let i = 0; i < n; i++) {
       const e = s.entries.get(keys[i] as string) as LWWEntry;
       if (e.deleted) {
         tombstones.push(i - lastTombstone);
         lastTombstone = i;
       } else values.push(e.value as Value);
-      walls[i] = e.wall - wall;
-      counters[i] = e.counter - counter;
-      seqs[i] = e.seq - seq;
-      wall = e.wall;
-      counter = e.counter;
-      seq = e.seq;
-      const index = w.intern(e.replica);
-      replicas[i] = index;
-      if (index !== 0) allZero = false;
+      walls[i] = e.wall;
+      counters[i] = e.counter;
+      replicas[i] = w.intern(e.replica);
+      seqs[i] = e.seq;
     }
     return [
       context,
-      ...writeKeys(keys),
-      tombstones,
+      ...writeKeyRuns(keys),
+      writeRuns(tombstones),
       wireValues(values),
-      walls,
-      counters,
-      allZero ? [] : replicas,
-      seqs,
+      writeRuns(deltas(walls)),
+      writeRuns(deltas(counters)),
+      writeRuns(replicas),
+      writeRuns(deltas(seqs)),
     ];
   },
 
   read(x, r, path) {
-    const parts = asTuple(x, PARTS, path);
-    const context = readContext(parts[0], r, `${path}.context`);
-    const keys = readKeys(parts, 1, r, path);
-    const n = keys.length;
-    const tombstones = readTombstones(parts[5], n, `${path}.tombstones`);
-    const values = loadValues(asArray(parts[6], `${path}.values`), `${path}.values`);
-    const walls = column(parts[7], n, `${path}.walls`);
-    const counters = column(parts[8], n, `${path}.counters`);
-    const replicas = asArray(parts[9], `${path}.replicas`);
-    const seqs = column(parts[10], n, `${path}.seqs`);
-    if (values.length !== n - tombstones.length)
-      fail(`expected ${n - tombstones.length} values`, `${path}.values`);
-    if (replicas.length !== 0 && replicas.length !== n)
-      fail(`expected ${n} replica indexes or none`, `${path}.replicas`);
-    const single = replicas.length === 0 && n > 0 ? r.replica(0, `${path}.replicas`) : undefined;
-    const entries = new Map<string | number | boolean, LWWEntry>();
-    let wall = 0;
-    let counter = 0;
-    let seq = 0;
-    let t = 0;
-    let nextTombstone = tombstones.length > 0 ? (tombstones[0] as number) : -1;
-    let v = 0;
-    for (let i = 0; i < n; i++) {
-      const dw = walls[i];
-      const dc = counters[i];
-      const ds = seqs[i];
-      wall += dw as number;
-      counter += dc as number;
-      seq += ds as number;
-      if (
-        typeof dw !== 'number' ||
-        typeof dc !== 'number' ||
-        typeof ds !== 'number' ||
-        !Number.isSafeInteger(wall) ||
-        !Number.isSafeInteger(counter) ||
-        !Number.isSafeInteger(seq) ||
-        wall < 0 ||
-        counter < 0 ||
-        seq < 1
-      ) {
-        fail('wall and counter must be safe integers ≥ 0 and seq ≥ 1', `${path}.rows[${i}]`);
-      }
-      const replica: ReplicaId = single ?? r.replica(replicas[i], `${path}.replicas[${i}]`);
-      if (!DotContext.hasEvent(context, replica, seq))
-        fail(`write (${replica}, ${seq}) is not in the context`, `${path}.seqs[${i}]`);
-      let value: Value | undefined;
-      const deleted = i === nextTombstone;
-      if (deleted) nextTombstone = ++t < tombstones.length ? (tombstones[t] as number) : -1;
-      else value = values[v++];
-      entries.set(keys[i] as string, { value, deleted, wall, counter, replica, seq });
+    if (r.minor === 0) return readV1_0(x, r, path);
+    const s: LWWMapState = { entries: new Map(), context: DotContext.empty() };
+    joinRows(readRows(x, r, path), s);
+    return s;
+  },
+
+  readJoin(x, r, path) {
+    if (r.minor === 0) {
+      const s = readV1_0(x, r, path);
+      return (target) => LWWMap.joinInto(target, s);
     }
-    return { entries, context };
+    const rows = readRows(x, r, path);
+    return (target) => joinRows(rows, target);
   },
 };
+
+/** The validated rows of a 1.1 LWW layout, ready to join into any number of states. */
+interface Rows {
+  readonly context: DotContext;
+  readonly keys: readonly StoredKey[];
+  /** 1 for a deleted row. */
+  readonly deleted: Uint8Array;
+  /** The live rows' values, in row order. */
+  readonly values: readonly Value[];
+  readonly walls: readonly number[];
+  readonly counters: readonly number[];
+  readonly replicas: readonly ReplicaId[];
+  readonly seqs: readonly number[];
+}
+
+function readRows(x: unknown, r: Reader, path: string): Rows {
+  const parts = asTuple(x, 13, path);
+  const context = readContext(parts[0], r, `${path}.context`);
+  const keys = readKeyRuns(parts, 1, r, path);
+  const n = keys.length;
+  const values = loadValues(asArray(parts[8], `${path}.values`), `${path}.values`);
+  if (values.length > n) fail(`expected at most ${n} values`, `${path}.values`);
+  const deleted = readTombstones(parts[7], n, n - values.length, `${path}.tombstones`);
+  const walls = readRuns(parts[9], n, `${path}.walls`, true, 0);
+  const counters = readRuns(parts[10], n, `${path}.counters`, true, 0);
+  const indexes = readRuns(parts[11], n, `${path}.replicas`);
+  const seqs = readRuns(parts[12], n, `${path}.seqs`, true, 1);
+  const dots = new DotChecker(context, r, path);
+  const replicas: ReplicaId[] = new Array(n);
+  for (let i = 0; i < n; i++) replicas[i] = dots.check(indexes[i] as number, seqs[i] as number, i);
+  return { context, keys, deleted, values, walls, counters, replicas, seqs };
+}
+
+/** Which of `n` rows are the `count` tombstones a column of row gaps names (ascending, below `n`). */
+function readTombstones(x: unknown, n: number, count: number, path: string): Uint8Array {
+  const gaps = readRuns(x, count, path);
+  const deleted = new Uint8Array(n);
+  let row = 0;
+  for (let t = 0; t < count; t++) {
+    const gap = gaps[t] as number;
+    row += gap;
+    if (gap < (t === 0 ? 0 : 1) || row >= n)
+      fail('tombstone rows must ascend within the rows', `${path}[${t}]`);
+    deleted[row] = 1;
+  }
+  return deleted;
+}
+
+/**
+ * Joins `rows` into `target` as `LWWMap.joinInto` would join their state, without building it.
+ * Cannot fail: the rows are validated.
+ */
+function joinRows(rows: Rows, target: LWWMapState): boolean {
+  let changed = DotContext.joinInto(target.context, rows.context);
+  const entries = target.entries;
+  // Keys are distinct within the rows, so rows that meet an empty target meet nothing.
+  const fresh = entries.size === 0;
+  const { keys, deleted, values, walls, counters, replicas, seqs } = rows;
+  let v = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const gone = deleted[i] === 1;
+    const e: LWWEntry = {
+      value: gone ? undefined : values[v++],
+      deleted: gone,
+      wall: walls[i] as number,
+      counter: counters[i] as number,
+      replica: replicas[i] as ReplicaId,
+      seq: seqs[i] as number,
+    };
+    const key = keys[i] as StoredKey;
+    if (!fresh) {
+      const cur = entries.get(key);
+      if (cur !== undefined && !lwwWins(e, cur)) continue;
+    }
+    entries.set(key, e);
+    changed = true;
+  }
+  return changed;
+}
+
+/** Resolves rows' replica indexes and checks their dots lie in the context, cheaply per row. */
+class DotChecker {
+  readonly #context: DotContext;
+  readonly #ids: readonly ReplicaId[];
+  readonly #tops: number[];
+  readonly #path: string;
+
+  constructor(context: DotContext, r: Reader, path: string) {
+    this.#context = context;
+    this.#ids = r.replicas;
+    this.#tops = r.replicas.map((id) => context.vv.get(id) ?? 0);
+    this.#path = path;
+  }
+
+  /** The replica of index `index`, after checking `(replica, seq)` is in the context. */
+  check(index: number, seq: number, row: number): ReplicaId {
+    const replica = this.#ids[index];
+    if (replica === undefined) fail(`no replica with index ${index}`, `${this.#path}.replicas[${row}]`);
+    if (seq > (this.#tops[index] as number) && !DotContext.hasEvent(this.#context, replica, seq))
+      fail(`write (${replica}, ${seq}) is not in the context`, `${this.#path}.seqs[${row}]`);
+    return replica;
+  }
+}
+
+/** The parts of format 1.0's LWW layout: context, 4 key columns, then the entry columns. */
+const PARTS_V1_0 = 11;
+
+/**
+ * Format 1.0's LWW layout: `[context, ...keys(4), tombstones, values, walls, counters, replicas,
+ * seqs]`, the integer columns as msgpack arrays (same meaning as 1.1), `replicas` empty when all
+ * are 0.
+ */
+function readV1_0(x: unknown, r: Reader, path: string): LWWMapState {
+  const parts = asTuple(x, PARTS_V1_0, path);
+  const context = readContext(parts[0], r, `${path}.context`);
+  const keys = readKeys(parts, 1, r, path);
+  const n = keys.length;
+  const tombstones = readTombstonesV1_0(parts[5], n, `${path}.tombstones`);
+  const values = loadValues(asArray(parts[6], `${path}.values`), `${path}.values`);
+  const walls = column(parts[7], n, `${path}.walls`);
+  const counters = column(parts[8], n, `${path}.counters`);
+  const replicas = asArray(parts[9], `${path}.replicas`);
+  const seqs = column(parts[10], n, `${path}.seqs`);
+  if (values.length !== n - tombstones.length)
+    fail(`expected ${n - tombstones.length} values`, `${path}.values`);
+  if (replicas.length !== 0 && replicas.length !== n)
+    fail(`expected ${n} replica indexes or none`, `${path}.replicas`);
+  const single = replicas.length === 0 && n > 0 ? r.replica(0, `${path}.replicas`) : undefined;
+  const entries = new Map<string | number | boolean, LWWEntry>();
+  let wall = 0;
+  let counter = 0;
+  let seq = 0;
+  let t = 0;
+  let nextTombstone = tombstones.length > 0 ? (tombstones[0] as number) : -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const dw = walls[i];
+    const dc = counters[i];
+    const ds = seqs[i];
+    wall += dw as number;
+    counter += dc as number;
+    seq += ds as number;
+    if (
+      typeof dw !== 'number' ||
+      typeof dc !== 'number' ||
+      typeof ds !== 'number' ||
+      !Number.isSafeInteger(wall) ||
+      !Number.isSafeInteger(counter) ||
+      !Number.isSafeInteger(seq) ||
+      wall < 0 ||
+      counter < 0 ||
+      seq < 1
+    ) {
+      fail('wall and counter must be safe integers ≥ 0 and seq ≥ 1', `${path}.rows[${i}]`);
+    }
+    const replica: ReplicaId = single ?? r.replica(replicas[i], `${path}.replicas[${i}]`);
+    if (!DotContext.hasEvent(context, replica, seq))
+      fail(`write (${replica}, ${seq}) is not in the context`, `${path}.seqs[${i}]`);
+    let value: Value | undefined;
+    const deleted = i === nextTombstone;
+    if (deleted) nextTombstone = ++t < tombstones.length ? (tombstones[t] as number) : -1;
+    else value = values[v++];
+    entries.set(keys[i] as string, { value, deleted, wall, counter, replica, seq });
+  }
+  return { entries, context };
+}
 
 /** A column of exactly `n` items (checked item by item by the caller's loop). */
 function column(x: unknown, n: number, path: string): unknown[] {
@@ -123,8 +240,8 @@ function column(x: unknown, n: number, path: string): unknown[] {
   return a;
 }
 
-/** The tombstone rows, absolute: strictly ascending row numbers below `n`. */
-function readTombstones(x: unknown, n: number, path: string): number[] {
+/** Format 1.0's tombstone rows, absolute: strictly ascending row numbers below `n`. */
+function readTombstonesV1_0(x: unknown, n: number, path: string): number[] {
   const a = asArray(x, path);
   let row = 0;
   for (let i = 0; i < a.length; i++) {

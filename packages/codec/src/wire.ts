@@ -64,10 +64,12 @@ export class Reader {
   /** The replica table, every id valid and distinct. */
   readonly replicas: readonly ReplicaId[];
   readonly limits: ResolvedLimits;
+  /** The format minor version of the message, for layouts that changed between minors. */
+  readonly minor: number;
   /** Characters of decoded keys so far, bounded by `limits.maxBytes`. */
   keyChars = 0;
 
-  constructor(table: unknown, limits: ResolvedLimits) {
+  constructor(table: unknown, limits: ResolvedLimits, minor: number) {
     const ids = asArray(table, 'replicas');
     const seen = new Set<string>();
     for (let i = 0; i < ids.length; i++) {
@@ -78,6 +80,7 @@ export class Reader {
     }
     this.replicas = ids as ReplicaId[];
     this.limits = limits;
+    this.minor = minor;
   }
 
   /** The replica an index names. */

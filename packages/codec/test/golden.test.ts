@@ -14,7 +14,10 @@ describe('golden files', () => {
   });
 
   describe.each(versions)('%s', (version) => {
-    it.each(fixtures().map((f) => [f.name, f] as const))('%s decodes to the expected state', (name, f) => {
+    // A version holds the fixtures that existed when it was released; the current one holds all.
+    const files = new Set(readdirSync(`${root}${version}`));
+    const present = fixtures().filter((f) => version === current || files.has(`${f.name}.bin`));
+    it.each(present.map((f) => [f.name, f] as const))('%s decodes to the expected state', (name, f) => {
       for (const file of [`${name}.bin`, `${name}.deflate.bin`]) {
         const bytes = new Uint8Array(readFileSync(`${root}${version}/${file}`));
         const state = decode(f.crdt, bytes);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { historyArb } from '../../../test/support/crdt-history.ts';
 import { orMapOf, orSet, SUBJECTS, type Subject } from '../../../test/support/crdt-subjects.ts';
 import { checkProperty } from '../../../test/support/property.ts';
-import { decode, decodeDigest, encode, encodeDigest, inspect } from '../src/index.js';
+import { decode, decodeDigest, decodeInto, encode, encodeDigest, inspect } from '../src/index.js';
 
 const runs = { ciRuns: 300, localRuns: 40 };
 const subjects: readonly Subject[] = [...SUBJECTS, orMapOf(orMapOf(orSet)), orMapOf(SUBJECTS[6] as Subject)];
@@ -28,6 +28,25 @@ describe.each(subjects.map((s) => [s.name, s] as const))('%s', (_name, subject) 
     checkProperty(
       fc.property(historyArb(subject), (h) => {
         for (const s of [...h.states.slice(-3), ...h.deltas.slice(-3)]) roundTrip(subject.crdt, s);
+      }),
+      runs,
+    );
+  });
+
+  it('decodeInto joins what decode returns, and reports the same change', () => {
+    checkProperty(
+      fc.property(historyArb(subject), (h) => {
+        const { crdt } = subject;
+        const targets = [crdt.empty(), h.states[Math.floor(h.states.length / 2)], h.states.at(-1)];
+        for (const s of [...h.states.slice(-2), ...h.deltas.slice(-2)]) {
+          const bytes = encode(crdt, s);
+          for (const t of targets) {
+            const viaDecode = crdt.clone(t);
+            const viaInto = crdt.clone(t);
+            expect(decodeInto(crdt, viaInto, bytes)).toBe(crdt.joinInto(viaDecode, decode(crdt, bytes)));
+            expect(crdt.equals(viaInto, viaDecode)).toBe(true);
+          }
+        }
       }),
       runs,
     );

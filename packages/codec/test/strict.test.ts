@@ -1,17 +1,18 @@
 import { DecodeError, DotContext } from '@nlbd/core';
-import { GCounter, LWWMap, MVRegister, ORSet } from '@nlbd/crdts';
+import { GCounter, LWWMap, MVRegister, ORSet, PNCounter } from '@nlbd/crdts';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decode, decodeDigest, encode, encodeDigest, registerMessage } from '../src/index.js';
+import { decode, decodeDigest, decodeInto, encode, encodeDigest, registerMessage } from '../src/index.js';
+import { writeRuns } from '../src/runs.js';
 
 const plain = new Packr({ useRecords: false });
-const header = (tag: string, major = 1, kind = 1) => [
+const header = (tag: string, major = 1, kind = 1, minor = 0, flags = 0) => [
   0x6e,
   0x6c,
   major,
-  0,
+  minor,
   kind,
-  0,
+  flags,
   tag.length,
   ...[...tag].map((c) => c.charCodeAt(0)),
 ];
@@ -28,7 +29,7 @@ describe('envelope', () => {
   it('refuses a newer major version clearly, and reads older minors', () => {
     const newer = bytes.slice();
     newer[2] = 2;
-    refuses(() => decode(GCounter, newer), /format version 2\.0 is newer than this decoder reads \(1\.x\)/);
+    refuses(() => decode(GCounter, newer), /format version 2\.\d+ is newer than this decoder reads \(1\.x\)/);
     const otherMinor = bytes.slice();
     otherMinor[3] = 7;
     expect(decode(GCounter, otherMinor).get('a')).toBe(1);
@@ -155,6 +156,92 @@ describe('schema', () => {
     expect(ORSet.size(decode(ORSet, craft('orset', body([0, 0], ['a', 'b']))))).toBe(2);
     refuses(() => decode(ORSet, craft('orset', body([0, 0], ['b', 'a']))), /strictly ascending/);
     refuses(() => decode(ORSet, craft('orset', body([0, 1], ['a', '']))), /strictly ascending/);
+  });
+});
+
+describe('format 1.1', () => {
+  const runs = (...values: number[]) => writeRuns(values);
+  const bin = (...bytes: number[]) => new Uint8Array(bytes);
+  /** An LWW-Map body of format 1.1: keys 'k1' → 1 and 'k2' → 2 by 'a', parts overridable. */
+  const lww = (over: Record<number, unknown> = {}) => {
+    const parts: unknown[] = [
+      [[0, 2], []],
+      [],
+      2,
+      runs(0, 1),
+      runs(2, 2),
+      'k12',
+      [],
+      runs(),
+      [1, 2],
+      runs(5, 0),
+      runs(0, 1),
+      runs(0, 0),
+      runs(1, 1),
+    ];
+    for (const [i, x] of Object.entries(over)) parts[Number(i)] = x;
+    return new Uint8Array([...header('lwwmap', 1, 1, 1), ...plain.pack([['a'], parts])]);
+  };
+
+  it('reads a hand-built LWW layout', () => {
+    const s = decode(LWWMap, lww());
+    expect([...LWWMap.value(s)]).toEqual([
+      ['k1', 1],
+      ['k2', 2],
+    ]);
+    expect(LWWMap.get(decode(LWWMap, lww({ 7: runs(1), 8: [1] })), 'k2')).toBeUndefined();
+  });
+
+  it('refuses integer columns that are malformed or not canonical', () => {
+    const walls = (column: unknown) => () => decode(LWWMap, lww({ 9: column }));
+    refuses(walls([5, 0]), /expected a bin column/);
+    refuses(walls(bin(0x41, 5, 0x41, 0)), /two literal groups are adjacent/);
+    expect(walls(bin(0x42, 5, 0))).not.toThrow(); // the canonical [5, 0]
+    refuses(() => decode(LWWMap, lww({ 10: bin(0x42, 0, 0) })), /equal adjacent values must be one run/);
+    refuses(walls(bin(1, 5, 0x41, 0)), /neither a run/);
+    refuses(walls(bin(0x42, 0x40, 5)), /-0/);
+    refuses(walls(bin(0x42, 0x85, 0x00, 0)), /not minimal/);
+    refuses(walls(bin(0x42, 0x85)), /truncated/);
+    refuses(walls(bin(0x03, 5)), /more than 2 values/);
+    refuses(walls(bin(0x41, 5)), /expected 2 values, got 1/);
+    refuses(walls(bin(0x42, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0)), /longer than 8 bytes/);
+    refuses(() => decode(LWWMap, lww({ 12: runs(1, -1) })), /safe integers ≥ 1/);
+    refuses(() => decode(LWWMap, lww({ 11: runs(0, 1) })), /no replica with index 1/);
+    refuses(() => decode(LWWMap, lww({ 12: runs(1, 2) })), /not in the context/);
+    refuses(() => decode(LWWMap, lww({ 7: runs(2), 8: [1] })), /tombstone rows/);
+  });
+
+  it('refuses key lengths that cut a surrogate pair or miss part of the suffix string', () => {
+    const pair = '\ud83d\ude00';
+    refuses(() => decode(LWWMap, lww({ 3: runs(0, 0), 4: runs(1, 2), 5: `${pair}x` })), /between characters/);
+    refuses(() => decode(LWWMap, lww({ 4: runs(2, 0) })), /between characters/);
+    refuses(() => decode(LWWMap, lww({ 4: runs(2, 2, 2) })), /holds more than 2 values/);
+    refuses(() => decode(LWWMap, lww({ 4: runs(1, 2) })), /cover the suffix string/);
+    refuses(() => decode(LWWMap, lww({ 2: 9 })), /string key count/);
+    refuses(() => decode(LWWMap, lww({ 3: runs(0, 0), 5: 'k1k2' })), /as long as possible/);
+  });
+
+  it('writes a bottom state as the header alone, and refuses anything else so flagged', () => {
+    const empty = encode(LWWMap, LWWMap.empty(), { compress: true });
+    expect([...empty]).toEqual(header('lwwmap', 1, 1, 1, 2));
+    expect(encode(PNCounter, PNCounter.empty(), { kind: 'delta' })).toEqual(
+      new Uint8Array(header('pncounter', 1, 2, 1, 2)),
+    );
+    expect(LWWMap.equals(decode(LWWMap, empty), LWWMap.empty())).toBe(true);
+    const target = decode(LWWMap, lww());
+    expect(decodeInto(LWWMap, target, empty)).toBe(false);
+    refuses(() => decode(LWWMap, new Uint8Array([...empty, 0x90])), /bytes after its header/);
+    refuses(() => decode(LWWMap, new Uint8Array(header('lwwmap', 1, 1, 1, 3))), /unknown flags/);
+    refuses(() => decode(LWWMap, new Uint8Array(header('lwwmap', 1, 1, 0, 2))), /unknown flags/);
+    refuses(() => decodeDigest(new Uint8Array(header('digest', 1, 3, 1, 2))), /a digest is never empty/);
+  });
+
+  it('decodeInto leaves the target untouched when the bytes are refused', () => {
+    const target = decode(LWWMap, lww());
+    const before = LWWMap.clone(target);
+    const other = lww({ 5: 'x12', 12: runs(1, 2) }); // valid rows, then a dot outside the context
+    refuses(() => decodeInto(LWWMap, target, other), /not in the context/);
+    expect(LWWMap.equals(target, before)).toBe(true);
   });
 });
 

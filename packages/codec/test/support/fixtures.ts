@@ -166,5 +166,37 @@ export function fixtures(): Fixture[] {
   });
   gapped.context.cloud.set('bob', new Set([3]));
   out.push({ name: 'orset-cloud', crdt: ORSet, state: gapped });
+  out.push(...sinceV1_1(clock));
   return out;
+}
+
+/**
+ * Fixtures added with format 1.1 (so absent from older versions' directories): an LWW-Map whose
+ * columns have runs and literals, several writers, tombstones in a row, surrogate pairs in
+ * front-coded keys; an LWW-Map nested in an OR-Map; and an empty (bottom) state.
+ */
+function sinceV1_1(clock: (id: string) => HybridLogicalClock): Fixture[] {
+  const alice = clock('alice');
+  const others = [clock('bob'), clock('carol')];
+  const name = (i: number) => (i % 10 === 9 ? `😀${i}` : `row-${String(i).padStart(3, '0')}`);
+  const rows = LWWMap.empty();
+  for (let i = 0; i < 40; i++) {
+    // Mostly alice in key order (runs), now and then bob or carol (literals).
+    const c = i % 7 < 5 ? alice : (others[i % 2] as HybridLogicalClock);
+    LWWMap.joinInto(rows, LWWMap.set(rows, c.replica, name(i), i % 4 === 0 ? null : i, c));
+  }
+  const bob = others[0] as HybridLogicalClock;
+  for (const i of [3, 4, 5, 20]) LWWMap.joinInto(rows, LWWMap.delete(rows, 'bob', name(i), bob));
+  LWWMap.joinInto(rows, LWWMap.set(rows, 'carol', 7, 'seven', others[1] as HybridLogicalClock));
+  const Notes = ORMap.of(LWWMap);
+  const notes = run(
+    Notes,
+    (s) => Notes.update(s, 'alice', 'n1', (m) => LWWMap.set(m, 'alice', 'title', 'milk', alice)),
+    (s) => Notes.update(s, 'alice', 'n2', (m) => LWWMap.set(m, 'alice', 'title', 'eggs', alice)),
+  );
+  return [
+    { name: 'lwwmap-rows', crdt: LWWMap, state: rows },
+    { name: 'ormap-lwwmap', crdt: Notes, state: notes },
+    { name: 'lwwmap-empty', crdt: LWWMap, state: LWWMap.empty() },
+  ];
 }

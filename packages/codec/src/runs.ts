@@ -1,0 +1,143 @@
+import { fail } from './wire.js';
+
+/**
+ * Integer columns as one msgpack bin each (format 1.1): a sequence of groups, each a signed
+ * varint header `g` then varints. `g ≥ 2` is a run: the one value that follows repeats `g` times;
+ * `g ≤ -1` is a literal group: `-g` values follow. Canonical (so equal columns give equal bytes,
+ * and the decoder refuses anything else): every stretch of ≥ 2 equal adjacent values is one run,
+ * so no value equals the one before it unless both are in one run, and two literal groups are
+ * never adjacent.
+ *
+ * A varint is sign and magnitude, little-endian base 128: the first byte holds the continuation
+ * bit, the sign bit (`0x40`) and the low 6 bits of the magnitude, each further byte the
+ * continuation bit and 7 more bits. Minimal: no `-0`, no final byte of 0. Magnitudes are safe
+ * integers, so a varint takes at most 8 bytes.
+ */
+export function writeRuns(values: ArrayLike<number>): Uint8Array {
+  const out: number[] = [];
+  const n = values.length;
+  let i = 0;
+  while (i < n) {
+    const v = values[i] as number;
+    let j = i + 1;
+    while (j < n && values[j] === v) j++;
+    if (j - i >= 2) {
+      writeVarint(out, j - i);
+      writeVarint(out, v);
+      i = j;
+      continue;
+    }
+    // A literal group: up to the next value that starts a run.
+    let end = i + 1;
+    while (end < n && (end + 1 >= n || values[end + 1] !== values[end])) end++;
+    writeVarint(out, i - end);
+    for (let k = i; k < end; k++) writeVarint(out, values[k] as number);
+    i = end;
+  }
+  return Uint8Array.from(out);
+}
+
+function writeVarint(out: number[], v: number): void {
+  let m = v < 0 ? -v : v;
+  let first = (m % 64) | (v < 0 ? 0x40 : 0);
+  m = Math.floor(m / 64);
+  if (m > 0) first |= 0x80;
+  out.push(first);
+  while (m > 0) {
+    const low = m % 128;
+    m = Math.floor(m / 128);
+    out.push(m > 0 ? low | 0x80 : low);
+  }
+}
+
+/** The decoder's place in a column: the bytes and the position of the next varint. */
+interface Cursor {
+  readonly bytes: Uint8Array;
+  pos: number;
+  readonly path: string;
+}
+
+/** The next varint of a column, refusing truncated, non-minimal or unsafe ones and `-0`. */
+function varint(c: Cursor): number {
+  const b = c.bytes;
+  if (c.pos >= b.length) fail('truncated column', c.path);
+  const first = b[c.pos++] as number;
+  let m = first & 0x3f;
+  if (first & 0x80) m = varintTail(c, m);
+  if ((first & 0x40) === 0) return m;
+  if (m === 0) fail('a varint is -0', c.path);
+  return -m;
+}
+
+/** The continuation bytes of a varint whose first byte gave the low 6 bits `low`. */
+function varintTail(c: Cursor, low: number): number {
+  const b = c.bytes;
+  let m = low;
+  let scale = 64;
+  for (;;) {
+    if (c.pos >= b.length) fail('truncated varint', c.path);
+    const x = b[c.pos++] as number;
+    m += (x & 0x7f) * scale;
+    if ((x & 0x80) === 0) {
+      if (x === 0) fail('a varint is not minimal', c.path);
+      break;
+    }
+    scale *= 128;
+    if (scale > 2 ** 53) fail('a varint is longer than 8 bytes', c.path);
+  }
+  if (m > Number.MAX_SAFE_INTEGER) fail('a varint exceeds the safe integer range', c.path);
+  return m;
+}
+
+/**
+ * The `n` values of a {@link writeRuns} column (a bin; at most `n` values are ever allocated,
+ * whatever runs the bytes declare). With `delta`, each value is the previous one plus the item
+ * (the first plus 0) and must be a safe integer ≥ `min`.
+ */
+export function readRuns(x: unknown, n: number, path: string, delta = false, min = 0): number[] {
+  if (!(x instanceof Uint8Array)) fail('expected a bin column', path);
+  const c: Cursor = { bytes: x, pos: 0, path };
+  const out: number[] = new Array(n);
+  let i = 0;
+  let last = 0;
+  let literalBefore = false;
+  let acc = 0;
+  while (c.pos < x.length) {
+    const g = varint(c);
+    const literal = g < 0;
+    const count = literal ? -g : g;
+    if (g === 0 || g === 1) fail(`group header ${g} is neither a run (≥ 2) nor literals (≤ -1)`, path);
+    if (count > n - i) fail(`the column holds more than ${n} values`, path);
+    if (literal && literalBefore) fail('two literal groups are adjacent', path);
+    literalBefore = literal;
+    for (let k = 0; k < count; k++) {
+      if (literal || k === 0) {
+        const v = varint(c);
+        // Only a run may repeat a value: that is what makes the encoding canonical.
+        if (i > 0 && v === last) fail('equal adjacent values must be one run', path);
+        last = v;
+      }
+      if (!delta) out[i++] = last;
+      else {
+        acc += last;
+        if (!Number.isSafeInteger(acc) || acc < min)
+          fail(`values must be safe integers ≥ ${min}`, `${path}[${i}]`);
+        out[i++] = acc;
+      }
+    }
+  }
+  if (i !== n) fail(`expected ${n} values, got ${i}`, path);
+  return out;
+}
+
+/** `values[i] - values[i - 1]` (the first minus 0), for a delta-coded column. */
+export function deltas(values: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(values.length);
+  let prev = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    out[i] = v - prev;
+    prev = v;
+  }
+  return out;
+}
