@@ -1,4 +1,4 @@
-import { decode, decodeDigest, type EncodeOptions, encode, encodeDigest } from '@nlbd/codec';
+import { decode, decodeDigest, decodeInto, type EncodeOptions, encode, encodeDigest } from '@nlbd/codec';
 import { type Crdt, DecodeError, HybridLogicalClock } from '@nlbd/core';
 import {
   LWWMap,
@@ -68,7 +68,8 @@ function unframe(bytes: Uint8Array, count: number): Uint8Array[] {
 /**
  * An nlbd replica: an `LWWMap`, a `PNCounter` and an `ORSet` from `@nlbd/crdts`, each updated the
  * delta-state way (a mutator returns a delta, `joinInto` applies it). Wire bytes are the three
- * `@nlbd/codec` encodings, framed; digests likewise, and `encodeSince` ships `deltaSince`.
+ * `@nlbd/codec` encodings, framed; digests likewise, and `encodeSince` ships `deltaSince`;
+ * received maps are joined with `decodeInto`, the codec's way to merge bytes into a state.
  */
 class NlbdReplica implements WorkloadReplica {
   readonly id: string;
@@ -131,12 +132,12 @@ class NlbdReplica implements WorkloadReplica {
   }
 
   apply(bytes: Uint8Array): void {
-    // Decode every part before joining any, so bad bytes leave the replica unchanged.
+    // Bad bytes leave the replica unchanged: the small parts are decoded first, then the map is
+    // decoded straight into its state (which validates everything before joining anything).
     const parts = unframe(bytes, PARTS);
-    const map = decode(LWWMap, parts[0]!);
     const counter = decode(PNCounter, parts[1]!);
     const set = decode(ORSet, parts[2]!);
-    LWWMap.joinInto(this.#states.map, map);
+    decodeInto(LWWMap, this.#states.map, parts[0]!);
     PNCounter.joinInto(this.#states.counter, counter);
     ORSet.joinInto(this.#states.set, set);
   }
