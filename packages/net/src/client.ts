@@ -6,6 +6,7 @@ import {
   randomReplicaId,
   ValidationError,
 } from '@nlbd/core';
+import { admitTimestamps } from '@nlbd/crdts';
 import { type PeerId, SyncNode, syncCodec, type Transport } from '@nlbd/sync';
 import { Listeners } from './listeners.js';
 import { ClientPresence, type Presence } from './presence.js';
@@ -274,6 +275,8 @@ class Doc<S, V> implements DocumentHandle<S, V> {
       removeRedundant: false, // the server is the only neighbour: nothing is forwarded
       maxBufferedDeltas: client.maxBufferedDeltas,
       onChange: (origin) => this.#changes.emit(origin === 'local' ? 'local' : 'remote'),
+      // LWW writes made here after seeing a remote one must win over it, whatever the wall clocks.
+      admit: (incoming) => admitTimestamps(crdt, incoming, context.clock),
     });
     // Meet the server now, at sequence 0: every local change stays unacknowledged until it acks.
     this.#node.shipDeltas();

@@ -1,5 +1,6 @@
 import { inspect } from '@nlbd/codec';
-import { type Crdt, DecodeError, NlbdError } from '@nlbd/core';
+import { type Crdt, DecodeError, HybridLogicalClock, NlbdError } from '@nlbd/core';
+import { admitTimestamps } from '@nlbd/crdts';
 import { type PeerEvent, type PeerId, type SyncCodec, SyncNode, syncCodec, type Transport } from '@nlbd/sync';
 import type { DocumentLog } from './document-log.js';
 import { PresenceTable } from './presence-table.js';
@@ -55,6 +56,7 @@ export class HostedDocument<S> {
   /** Whether the server has dropped this document (after an append failed, or when unloaded). */
   retired = false;
   readonly #codec: SyncCodec<S>;
+  readonly #clock = new HybridLogicalClock('nlbd-server');
   readonly #log: DocumentLog<S> | undefined;
   readonly #flushMs: number;
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>();
@@ -79,6 +81,8 @@ export class HostedDocument<S> {
       state,
       protocols: { delta: true, digest: false, fullState: false },
       onChange: () => this.scheduleShip(),
+      // A client's LWW timestamps may not run further ahead of the server's clock than its skew bound.
+      admit: (incoming) => admitTimestamps(crdt, incoming, this.#clock),
       ...(log === undefined
         ? {}
         : {

@@ -1,3 +1,4 @@
+import { HybridLogicalClock } from '@nlbd/core';
 import { GCounter, LWWMap, ORMap, ORSet, PNCounter } from '@nlbd/crdts';
 import { MemoryStorage } from '@nlbd/store';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +39,40 @@ describe('sync server and clients', () => {
     }
     expect(server.document('counter')?.value).toBe(6);
     expect(server.documents().sort()).toEqual(['counter', 'map', 'set', 'todo']);
+  });
+
+  it('orders LWW writes by what each client has seen, whatever its wall clock says', async () => {
+    const server = await fixture.server({ store: new MemoryStorage() });
+    const a = fixture.client(server.url, { replica: 'a' });
+    const b = fixture.client(server.url, { replica: 'b' });
+    const ma = a.open('prefs', LWWMap);
+    const mb = b.open('prefs', LWWMap);
+    // a's wall clock runs 30 s fast (within the server's skew bound): its write carries that time.
+    const fast = new HybridLogicalClock('a', { now: () => Date.now() + 30_000 });
+    ma.update((s, { replica }) => LWWMap.set(s, replica, 'theme', 'dark', fast));
+    await until(() => mb.value.get('theme') === 'dark', "a's write at b");
+    // b saw a's write, so b's later write must win, although b's wall clock is 30 s behind it.
+    mb.update((s, { replica, clock }) => LWWMap.set(s, replica, 'theme', 'light', clock));
+    await until(() => ma.value.get('theme') === 'light', "b's later write at a");
+    expect(mb.value.get('theme')).toBe('light');
+  });
+
+  it('refuses LWW writes stamped too far in the future: nobody sees them and nothing is stored', async () => {
+    const store = new MemoryStorage();
+    const server = await fixture.server({ store });
+    const a = fixture.client(server.url, { replica: 'a' });
+    const b = fixture.client(server.url, { replica: 'b' });
+    const ma = a.open('prefs', LWWMap);
+    const mb = b.open('prefs', LWWMap);
+    const broken = new HybridLogicalClock('a', { now: () => Date.now() + 3_600_000 });
+    ma.update((s, { replica }) => LWWMap.set(s, replica, 'theme', 'forever', broken));
+    mb.update((s, { replica, clock }) => LWWMap.set(s, replica, 'lang', 'en', clock));
+    await mb.synced();
+    await until(() => ma.value.get('lang') === 'en', "b's write at a");
+    expect(mb.value.has('theme')).toBe(false);
+    expect(server.document('prefs')?.value).toEqual(new Map([['lang', 'en']]));
+    const stored = await storedState(store, 'prefs', LWWMap);
+    expect(LWWMap.value(stored).has('theme')).toBe(false);
   });
 
   it('queues edits made offline and syncs them on reconnection, each counted once', async () => {

@@ -41,6 +41,12 @@ export interface SyncNodeOptions<S, V> {
   /** Called after every change of the state, local or remote. */
   readonly onChange?: (origin: 'local' | PeerId) => void;
   /**
+   * Vets every remote state or delta before it is joined: throwing an `NlbdError` refuses it
+   * (counted as malformed; the state is untouched). E.g. `admitTimestamps` of `@nlbd/crdts`,
+   * which refuses far-future LWW timestamps and moves the writer's clock past the rest.
+   */
+  readonly admit?: (incoming: S, from: PeerId) => void;
+  /**
    * Makes changes durable before they are acknowledged (e.g. appends to a store). Called with
    * every delta that changed the state, local or remote, in order; an `ack` is sent only once
    * every `persist` started before it has resolved, so an acknowledged delta is durable. If one
@@ -106,6 +112,7 @@ export class SyncNode<S, V> {
   readonly #removeRedundant: boolean;
   readonly #maxBuffered: number;
   readonly #onChange: ((origin: 'local' | PeerId) => void) | undefined;
+  readonly #admit: ((incoming: S, from: PeerId) => void) | undefined;
   readonly #persist: ((delta: S, origin: 'local' | PeerId) => Promise<unknown>) | undefined;
   /** Settles once every `persist` started so far has resolved; rejected for good once one failed. */
   #durable: Promise<unknown> = Promise.resolve();
@@ -140,6 +147,7 @@ export class SyncNode<S, V> {
     this.#removeRedundant = options.removeRedundant ?? true;
     this.#maxBuffered = maxBuffered;
     this.#onChange = options.onChange;
+    this.#admit = options.admit;
     this.#persist = options.persist;
     this.#unsubscribe = [
       this.transport.onMessage((from, bytes) => this.receive(from, bytes)),
@@ -306,6 +314,7 @@ export class SyncNode<S, V> {
   }
 
   #joinRemote(from: PeerId, delta: S, forward: boolean): void {
+    this.#admit?.(delta, from);
     const fresh =
       forward && this.#removeRedundant ? this.crdt.deltaSince(delta, this.crdt.digest(this.#state)) : delta;
     if (!this.crdt.joinInto(this.#state, delta)) return;

@@ -1,5 +1,5 @@
 import { HybridLogicalClock } from '@nlbd/core';
-import { LWWMap, type LWWMapState, ORSet, type ORSetState } from '@nlbd/crdts';
+import { admitTimestamps, LWWMap, type LWWMapState, ORSet, type ORSetState } from '@nlbd/crdts';
 import { type PeerEvent, type PeerId, SyncNode, syncCodec, type Transport } from '@nlbd/sync';
 import { describe, expect, it } from 'vitest';
 
@@ -145,6 +145,25 @@ describe('SyncNode', () => {
     }
     expect(a.stats.malformed).toBe(3);
     expect(LWWMap.equals(a.state, before)).toBe(true);
+  });
+
+  it('vets remote deltas with admit: a refused one is counted as malformed and changes nothing', () => {
+    const hub = new Hub();
+    const skewed = new HybridLogicalClock('b', { now: () => Date.now() + 3_600_000 });
+    const local = new HybridLogicalClock('a');
+    const a = new SyncNode({
+      crdt: LWWMap,
+      transport: hub.connect('a'),
+      codec: syncCodec(LWWMap),
+      admit: (incoming) => admitTimestamps(LWWMap, incoming, local),
+    });
+    const b = new SyncNode({ crdt: LWWMap, transport: hub.connect('b'), codec: syncCodec(LWWMap) });
+    hub.flush();
+    b.update((s) => LWWMap.set(s, 'b', 'k', 'from the future', skewed));
+    b.tick();
+    hub.flush();
+    expect(a.stats.malformed).toBeGreaterThan(0);
+    expect(LWWMap.value(a.state).size).toBe(0);
   });
 
   it('keeps its buffer bounded: past the limit, lagging neighbours are caught up by digest', () => {

@@ -1,0 +1,51 @@
+import { type Crdt, compareTimestamps, type HybridLogicalClock, type Timestamp } from '@nlbd/core';
+import type { DotValue } from './causal.js';
+import { type LWWEntry, timestampOf } from './lww.js';
+import type { ORMapState, ORMapType } from './or-map.js';
+
+function isORMap(crdt: Crdt<unknown, unknown>): crdt is ORMapType<unknown, unknown> {
+  return 'valueType' in crdt && 'nestedCausal' in crdt;
+}
+
+/**
+ * Every hybrid-logical timestamp a state (or delta) of `crdt` carries: the entries of LWW-Maps
+ * and LWW-Registers, at any depth inside OR-Maps. Other types carry none.
+ */
+export function* timestampsIn(crdt: Crdt<unknown, unknown>, state: unknown): Generator<Timestamp> {
+  if (crdt.type === 'lwwmap' || crdt.type === 'lwwregister') {
+    for (const e of (state as { entries: Map<unknown, LWWEntry> }).entries.values()) yield timestampOf(e);
+    return;
+  }
+  if (!isORMap(crdt)) return;
+  const { valueType, nestedCausal } = crdt;
+  for (const nested of (state as ORMapState).store.values()) {
+    if (nestedCausal)
+      yield* timestampsIn(valueType, { store: nested, context: (state as ORMapState).context });
+    else for (const entry of nested as DotValue<unknown>[]) yield* timestampsIn(valueType, entry.value);
+  }
+}
+
+/** The greatest timestamp in a state of `crdt` ({@link timestampsIn}), if it has any. */
+export function latestTimestamp(crdt: Crdt<unknown, unknown>, state: unknown): Timestamp | undefined {
+  let latest: Timestamp | undefined;
+  for (const ts of timestampsIn(crdt, state))
+    if (latest === undefined || compareTimestamps(ts, latest) > 0) latest = ts;
+  return latest;
+}
+
+/**
+ * Admits a remote state or delta of `crdt` into a replica that writes with `clock`: refuses it
+ * with a `ValidationError` (changing nothing) if its latest timestamp is further ahead of the
+ * clock than the clock's maximum forward skew, and otherwise moves the clock past it, so the
+ * replica's next write wins over every write it has seen (the point of a hybrid logical clock).
+ * @example
+ * new SyncNode({ crdt: LWWMap, ..., admit: (incoming) => admitTimestamps(LWWMap, incoming, clock) });
+ */
+export function admitTimestamps(
+  crdt: Crdt<unknown, unknown>,
+  state: unknown,
+  clock: HybridLogicalClock,
+): void {
+  const latest = latestTimestamp(crdt, state);
+  if (latest !== undefined && latest.replica !== clock.replica) clock.receive(latest);
+}
