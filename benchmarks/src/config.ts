@@ -26,6 +26,10 @@ export interface Sizes {
   readonly sharedKeys: number;
   /** Scenario 8. */
   readonly memoryEntries: number;
+  /** Scenario 9: clients of one sync server, ops each per phase, ops/s each in the steady phase. */
+  readonly serverClients: number;
+  readonly serverOps: number;
+  readonly serverRate: number;
 }
 
 /** What a run measures and how often. */
@@ -52,12 +56,16 @@ export const fullSizes: Sizes = {
   writerKeys: 10,
   sharedKeys: 1_000,
   memoryEntries: 100_000,
+  serverClients: 100,
+  serverOps: 20,
+  serverRate: 2,
 };
 
 /**
  * `pnpm bench`, the quick suite: a tenth of the issue's sizes (Automerge alone needs minutes for
  * the full ones on 2 cores), except incremental sync, which keeps a 100k-entry base because its
- * target is about sizes not mattering.
+ * target is about sizes not mattering. The sync server keeps its 100 clients, with 5 ops each per
+ * phase instead of 10.
  */
 export const quickSizes: Sizes = {
   ...fullSizes,
@@ -73,6 +81,7 @@ export const quickSizes: Sizes = {
   writers: 100,
   sharedKeys: 100,
   memoryEntries: 10_000,
+  serverOps: 5,
 };
 
 /** Tiny sizes for the harness's own tests. */
@@ -93,6 +102,9 @@ export const tinySizes: Sizes = {
   writerKeys: 3,
   sharedKeys: 12,
   memoryEntries: 200,
+  serverClients: 4,
+  serverOps: 3,
+  serverRate: 20,
 };
 
 export const quickRepetitions: Repetitions = { warmup: 1, samples: 7 };

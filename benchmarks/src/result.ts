@@ -1,7 +1,7 @@
 import type { Stats } from './stats.js';
 
-/** `ms` for times, `B` for sizes, `B/entry` for sizes per map entry. */
-export type Unit = 'ms' | 'B' | 'B/entry';
+/** `ms` for times, `B` for sizes, `B/entry` for sizes per map entry, `ops/s` for throughput. */
+export type Unit = 'ms' | 'B' | 'B/entry' | 'ops/s';
 
 /** One measured quantity of one scenario on one adapter. */
 export interface Metric {

@@ -3,7 +3,7 @@ import type { RunConfig } from './config.js';
 import type { Metric } from './result.js';
 import type { Scenario } from './scenarios/index.js';
 
-/** Runs every scenario on every adapter, in one process, scenario by scenario. */
+/** Runs every scenario on every adapter it applies to, in one process, scenario by scenario. */
 export function runBenchmarks(
   scenarios: readonly Scenario[],
   adapters: readonly Adapter[],
@@ -13,6 +13,7 @@ export function runBenchmarks(
   const metrics: Metric[] = [];
   for (const scenario of scenarios) {
     for (const adapter of adapters) {
+      if (scenario.adapters !== undefined && !scenario.adapters.includes(adapter.name)) continue;
       const start = performance.now();
       for (const m of scenario.run(adapter, config)) {
         metrics.push({ scenario: scenario.id, adapter: adapter.name, ...m });

@@ -12,7 +12,7 @@ import { renderTable } from '../src/report/table.js';
 import type { Metric } from '../src/result.js';
 import { runBenchmarks } from '../src/run.js';
 import { scenarios, selectScenarios } from '../src/scenarios/index.js';
-import { summarize } from '../src/stats.js';
+import { quantile, summarize } from '../src/stats.js';
 import { evaluateTargets, renderTargets, targets } from '../src/targets.js';
 
 describe('stats', () => {
@@ -20,6 +20,17 @@ describe('stats', () => {
     expect(summarize([5, 1, 3])).toMatchObject({ median: 3, min: 1, max: 5 });
     expect(summarize([4, 1, 3, 2])).toMatchObject({ median: 2.5, min: 1, max: 4 });
     expect(() => summarize([])).toThrow(RangeError);
+  });
+
+  it('quantiles interpolate between ranks; the 0.5 one is the median', () => {
+    const samples = [40, 10, 30, 20];
+    expect(quantile(samples, 0.5)).toBe(summarize(samples).median);
+    expect(quantile(samples, 0)).toBe(10);
+    expect(quantile(samples, 1)).toBe(40);
+    expect(quantile(samples, 0.99)).toBeCloseTo(39.7);
+    expect(quantile([7], 0.99)).toBe(7);
+    expect(() => quantile([], 0.5)).toThrow(RangeError);
+    expect(() => quantile([1], 1.5)).toThrow(RangeError);
   });
 
   it('timeSamples runs warm-ups untimed and keeps one result per sample', () => {
@@ -44,7 +55,8 @@ describe('stats', () => {
 describe('scenario selection', () => {
   it('takes ids and numbers, refuses unknown names', () => {
     expect(selectScenarios('2,counters').map((s) => s.number)).toEqual([2, 5]);
-    expect(selectScenarios(undefined)).toHaveLength(8);
+    expect(selectScenarios(undefined)).toHaveLength(9);
+    expect(selectScenarios('server').map((s) => s.number)).toEqual([9]);
     expect(() => selectScenarios('nope')).toThrow(/names no scenario/);
   });
 });
@@ -58,13 +70,13 @@ describe('a tiny run of every scenario on every adapter', () => {
     repetitions: { warmup: 0, samples: 2 },
   });
 
-  it('measures every scenario on every adapter', () => {
+  it('measures every scenario on every adapter it applies to, and only those', () => {
     for (const s of scenarios) {
       for (const a of adapters) {
         expect(
           metrics.some((m) => m.scenario === s.id && m.adapter === a.name),
           `${s.id}/${a.name}`,
-        ).toBe(true);
+        ).toBe(s.adapters?.includes(a.name) ?? true);
       }
     }
     expect(metrics.every((m) => m.stats.samples.length >= 1 && m.stats.min <= m.stats.max)).toBe(true);

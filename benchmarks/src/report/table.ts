@@ -13,8 +13,8 @@ function pad(rows: readonly (readonly string[])[]): string[] {
 }
 
 /**
- * The terminal table: per scenario, one row per metric and one column per adapter, each cell
- * the median with the min–max range of the samples.
+ * The terminal table: per scenario, one row per metric and one column per adapter it applies to,
+ * each cell the median with the min–max range of the samples.
  */
 export function renderTable(
   scenarios: readonly Scenario[],
@@ -24,16 +24,17 @@ export function renderTable(
   const blocks = scenarios.map((scenario) => {
     const own = metrics.filter((m) => m.scenario === scenario.id);
     const names = [...new Set(own.map((m) => m.metric))];
+    const columns = adapterNames.filter((a) => scenario.adapters?.includes(a) ?? true);
     const rows = names.map((name) => [
       name,
-      ...adapterNames.map((adapter) => {
+      ...columns.map((adapter) => {
         const m = own.find((x) => x.metric === name && x.adapter === adapter);
         return m ? formatStats(m.stats, m.unit) : '–';
       }),
     ]);
     return [
       `${scenario.number}. ${scenario.title}: ${scenario.measures}`,
-      ...pad([['', ...adapterNames], ...rows]),
+      ...pad([['', ...columns], ...rows]),
     ].join('\n');
   });
   return blocks.join('\n\n');

@@ -7,10 +7,11 @@ import { manyWriters } from './many-writers.js';
 import { memory } from './memory.js';
 import { orSet } from './or-set.js';
 import type { Scenario } from './scenario.js';
+import { server } from './server.js';
 
 export type { Scenario } from './scenario.js';
 
-/** The issue's scenarios 1 to 8, in order. */
+/** The issue's scenarios 1 to 8, in order, then the sync server's (9). */
 export const scenarios: readonly Scenario[] = [
   localSets,
   fullSync,
@@ -20,6 +21,7 @@ export const scenarios: readonly Scenario[] = [
   orSet,
   manyWriters,
   memory,
+  server,
 ];
 
 /** The scenarios `filter` names (ids or numbers, comma-separated); all when it is undefined. */

@@ -13,6 +13,8 @@ export interface Scenario {
   readonly title: string;
   /** One sentence on what it measures. */
   readonly measures: string;
+  /** The adapters it applies to, by name; every adapter when absent. */
+  readonly adapters?: readonly string[];
   /**
    * Measures `adapter`. Throws when the adapter's replicas end up wrong (unequal after a merge,
    * missing entries): a fast wrong answer is not a result.
