@@ -38,6 +38,6 @@ export {
 export { ORSet, ORSetReplica, type ORSetState } from './or-set.js';
 export { PNCounter, PNCounterReplica, type PNCounterState, type PNEntry } from './pn-counter.js';
 export { type ChangeEvent, Replica, type ReplicaOptions } from './replica.js';
-export { admitTimestamps, latestTimestamp, timestampsIn } from './timestamps.js';
+export { admitTimestamps, checkTimestamps, latestTimestamp, timestampsIn } from './timestamps.js';
 export { BASE_TYPE_TAGS, crdtOf, MAX_TYPE_DEPTH } from './types.js';
 export { assertValue, MAX_VALUE_DEPTH, type Value, valueEquals } from './value.js';

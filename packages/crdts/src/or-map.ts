@@ -1,4 +1,11 @@
-import { assertReplicaId, type Crdt, DotContext, HybridLogicalClock, type ReplicaId } from '@nlbd/core';
+import {
+  assertReplicaId,
+  type Crdt,
+  DotContext,
+  HybridLogicalClock,
+  type ReplicaId,
+  type Timestamp,
+} from '@nlbd/core';
 import {
   type Causal,
   causalLattice,
@@ -14,6 +21,7 @@ import {
 } from './causal.js';
 import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
 import { Replica, type ReplicaOptions } from './replica.js';
+import { checkTimestamps } from './timestamps.js';
 
 /** A CRDT type whose state is a dot store with a context: it can share an OR-Map's context. */
 export interface CausalCrdt<T, V> extends Crdt<Causal<T>, V> {
@@ -162,6 +170,7 @@ export class ORMapReplica<S, V> extends Replica<ORMapState, Map<Key, V>> {
   readonly type: ORMapType<S, V>;
   /** A clock for nested LWW values, owned by this replica. */
   readonly clock: HybridLogicalClock;
+  #latest: Timestamp | undefined;
 
   constructor(type: ORMapType<S, V>, id: ReplicaId, options: ORMapReplicaOptions = {}) {
     super(type, id, options);
@@ -186,6 +195,13 @@ export class ORMapReplica<S, V> extends Replica<ORMapState, Map<Key, V>> {
   /** Whether `key` is present. */
   has(key: Key): boolean {
     return this.type.has(this.state, key);
+  }
+  /** Nested LWW timestamps are vetted like an LWW-Map's (malformed or too far ahead: refused). */
+  protected override checkIncoming(incoming: ORMapState): void {
+    this.#latest = checkTimestamps(this.type, incoming, this.clock);
+  }
+  protected override afterMerge(): void {
+    if (this.#latest !== undefined && this.#latest.replica !== this.id) this.clock.receive(this.#latest);
   }
   protected override touchedKeys(delta: ORMapState): Key[] {
     return keysTouchedBy(this.type.valueStore, this.state.store, delta).map(loadKey);

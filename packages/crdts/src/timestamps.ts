@@ -34,9 +34,27 @@ export function latestTimestamp(crdt: Crdt<unknown, unknown>, state: unknown): T
 }
 
 /**
+ * Checks every timestamp in a state of `crdt` against `clock` (malformed or too far ahead: a
+ * `ValidationError` naming the entry) and returns the latest, for the clock to adopt.
+ */
+export function checkTimestamps(
+  crdt: Crdt<unknown, unknown>,
+  state: unknown,
+  clock: HybridLogicalClock,
+): Timestamp | undefined {
+  let latest: Timestamp | undefined;
+  let i = 0;
+  for (const ts of timestampsIn(crdt, state)) {
+    clock.check(ts, `timestamps[${i++}]`);
+    if (latest === undefined || compareTimestamps(ts, latest) > 0) latest = ts;
+  }
+  return latest;
+}
+
+/**
  * Admits a remote state or delta of `crdt` into a replica that writes with `clock`: refuses it
- * with a `ValidationError` (changing nothing) if its latest timestamp is further ahead of the
- * clock than the clock's maximum forward skew, and otherwise moves the clock past it, so the
+ * with a `ValidationError` (changing nothing) if a timestamp is malformed or further ahead of
+ * the clock than the clock's maximum forward skew ({@link checkTimestamps}), and otherwise moves the clock past it, so the
  * replica's next write wins over every write it has seen (the point of a hybrid logical clock).
  * @example
  * new SyncNode({ crdt: LWWMap, ..., admit: (incoming) => admitTimestamps(LWWMap, incoming, clock) });
@@ -46,6 +64,6 @@ export function admitTimestamps(
   state: unknown,
   clock: HybridLogicalClock,
 ): void {
-  const latest = latestTimestamp(crdt, state);
+  const latest = checkTimestamps(crdt, state, clock);
   if (latest !== undefined && latest.replica !== clock.replica) clock.receive(latest);
 }

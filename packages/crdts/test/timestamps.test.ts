@@ -5,6 +5,7 @@ import {
   LWWRegister,
   latestTimestamp,
   ORMap,
+  ORMapReplica,
   ORSet,
   PNCounter,
   timestampsIn,
@@ -68,5 +69,22 @@ describe('timestamps of LWW entries', () => {
     const before = local.now();
     expect(() => admitTimestamps(LWWMap, remote, local)).toThrow(ValidationError);
     expect(local.now().wall).toBe(before.wall);
+  });
+
+  it('ORMapReplica refuses nested LWW timestamps too far ahead, and adopts the others', () => {
+    const Prefs = ORMap.of(LWWMap);
+    const local = new ORMapReplica(Prefs, 'local', { clock: clockAt('local', 1_000) });
+    const farAhead = clockAt('remote', 10 * 60_000);
+    const bad = Prefs.update(Prefs.empty(), 'remote', 'ui', (m) =>
+      LWWMap.set(m, 'remote', 'theme', 'x', farAhead),
+    );
+    expect(() => local.merge(bad)).toThrow(ValidationError);
+    expect(local.value.size).toBe(0);
+    const near = clockAt('remote', 30_000);
+    const good = Prefs.update(Prefs.empty(), 'remote', 'ui', (m) =>
+      LWWMap.set(m, 'remote', 'theme', 'y', near),
+    );
+    expect(local.merge(good)).toBe(true);
+    expect(local.clock.now().wall).toBeGreaterThanOrEqual(30_000);
   });
 });
