@@ -48,13 +48,14 @@ function frame(parts: readonly Uint8Array[]): Uint8Array {
 
 /** The inverse of {@link frame}, refusing anything but exactly `count` parts. */
 function unframe(bytes: Uint8Array, count: number): Uint8Array[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parts: Uint8Array[] = [];
   let at = 0;
   while (at < bytes.byteLength) {
     if (at + 4 > bytes.byteLength)
       throw new DecodeError('truncated frame length', `nlbd frame ${parts.length}`);
-    const end = at + 4 + view.getUint32(at);
+    const length =
+      (bytes[at] as number) * 0x1000000 + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
+    const end = at + 4 + length;
     if (end > bytes.byteLength)
       throw new DecodeError('frame runs past the end', `nlbd frame ${parts.length}`);
     parts.push(bytes.subarray(at + 4, end));

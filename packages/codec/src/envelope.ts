@@ -113,8 +113,15 @@ export function readHeader(bytes: Uint8Array): WireHeader {
   return { major, minor, kind, tag, compressed: flags === FLAG_DEFLATE, empty };
 }
 
-/** The tag at bytes 7.., `length` printable ASCII characters (a loop: this runs per message). */
+/** Tags read lately: a message stream repeats a handful, so most tags are found, not built. */
+const recentTags: string[] = [];
+
+/** The tag at bytes 7.., `length` printable ASCII characters. */
 function readTag(bytes: Uint8Array, length: number): string {
+  for (let i = 0; i < recentTags.length; i++) {
+    const tag = recentTags[i] as string;
+    if (tag.length === length && tagAt(bytes, tag)) return tag;
+  }
   if (length === 0) throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
   let tag = '';
   for (let i = 7; i < 7 + length; i++) {
@@ -123,7 +130,15 @@ function readTag(bytes: Uint8Array, length: number): string {
       throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
     tag += String.fromCharCode(c);
   }
+  if (recentTags.length >= 16) recentTags.pop();
+  recentTags.unshift(tag);
   return tag;
+}
+
+/** Whether bytes 7.. spell `tag` (a valid one, so a match is valid too). */
+function tagAt(bytes: Uint8Array, tag: string): boolean {
+  for (let i = 0; i < tag.length; i++) if (bytes[7 + i] !== tag.charCodeAt(i)) return false;
+  return true;
 }
 
 const CHUNK = 16 * 1024;

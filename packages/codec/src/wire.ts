@@ -59,6 +59,15 @@ export class Writer {
   }
 }
 
+/** Replica ids lately found valid: peers send the same few ids in every message. */
+const validIds = new Set<string>();
+
+/** Whether a short list holds no value twice. */
+function distinct(ids: readonly unknown[]): boolean {
+  for (let i = 1; i < ids.length; i++) for (let j = 0; j < i; j++) if (ids[i] === ids[j]) return false;
+  return true;
+}
+
 /** The decoding side of {@link Writer}: the validated replica table and the limits in force. */
 export class Reader {
   /** The replica table, every id valid and distinct. */
@@ -71,12 +80,18 @@ export class Reader {
 
   constructor(table: unknown, limits: ResolvedLimits, minor: number) {
     const ids = asArray(table, 'replicas');
-    const seen = new Set<string>();
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (!isReplicaId(id)) fail('not a valid replica id', `replicas[${i}]`);
-      if (seen.has(id)) fail(`replica '${id}' appears twice`, `replicas[${i}]`);
-      seen.add(id);
+      if (!validIds.has(id as string)) {
+        if (!isReplicaId(id)) fail('not a valid replica id', `replicas[${i}]`);
+        if (validIds.size >= 4096) validIds.clear();
+        validIds.add(id);
+      }
+    }
+    const seen = ids.length > 8 ? new Set(ids) : undefined;
+    if (seen === undefined ? !distinct(ids) : seen.size !== ids.length) {
+      const i = ids.findIndex((id, j) => ids.indexOf(id) !== j);
+      fail(`replica '${ids[i]}' appears twice`, `replicas[${i}]`);
     }
     this.replicas = ids as ReplicaId[];
     this.limits = limits;
