@@ -23,6 +23,39 @@ export function sortKeys(keys: Iterable<StoredKey>): StoredKey[] {
   return [...scalars, ...strings, ...bytes];
 }
 
+/**
+ * The entries of `map` in wire order (see {@link sortKeys}), keys and values apart. Keys that
+ * were inserted in wire order (a decoded state; keys written in order) are taken in one pass
+ * with no lookups; otherwise the keys are sorted and their values looked up.
+ */
+export function sortEntries<V>(map: ReadonlyMap<StoredKey, V>): [StoredKey[], V[]] {
+  const keys: StoredKey[] = new Array(map.size);
+  const values: V[] = new Array(map.size);
+  let i = 0;
+  let ordered = true;
+  for (const [k, v] of map) {
+    if (ordered && i > 0 && !wireBefore(keys[i - 1] as StoredKey, k)) ordered = false;
+    keys[i] = k;
+    values[i++] = v;
+  }
+  if (ordered) return [keys, values];
+  const sorted = sortKeys(keys);
+  return [sorted, sorted.map((k) => map.get(k) as V)];
+}
+
+/** Whether `a` comes strictly before `b` in wire order. */
+function wireBefore(a: StoredKey, b: StoredKey): boolean {
+  const ra = wireRank(a);
+  const rb = wireRank(b);
+  return ra !== rb ? ra < rb : a < b;
+}
+
+/** Booleans, numbers, strings, byte keys: the groups of wire order. */
+function wireRank(k: StoredKey): number {
+  if (typeof k === 'string') return isBytesKey(k) ? 3 : 2;
+  return typeof k === 'boolean' ? 0 : 1;
+}
+
 /** The first code unit of a byte key's stored form (see `storeKey`). */
 const BYTES_MARK = 0xdc00;
 const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;

@@ -1,7 +1,7 @@
 import { DotContext, type ReplicaId } from '@nlbd/core';
 import { type LWWEntry, LWWMap, type LWWMapState, lwwWins, type StoredKey, type Value } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { readKeyRuns, readKeys, sortKeys, writeKeyRuns } from './keys.js';
+import { readKeyRuns, readKeys, sortEntries, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
 import { deltas, readRuns, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
@@ -18,7 +18,7 @@ import { asArray, asTuple, fail, type Reader } from './wire.js';
 export const lwwCodec: StateCodec<LWWMapState> = {
   write(s, w) {
     const context = writeContext(s.context, w);
-    const keys = sortKeys(s.entries.keys());
+    const [keys, rows] = sortEntries(s.entries);
     const n = keys.length;
     const tombstones: number[] = [];
     const values: Value[] = [];
@@ -28,7 +28,7 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     const seqs = new Float64Array(n);
     let lastTombstone = 0;
     for (let i = 0; i < n; i++) {
-      const e = s.entries.get(keys[i] as string) as LWWEntry;
+      const e = rows[i] as LWWEntry;
       if (e.deleted) {
         tombstones.push(i - lastTombstone);
         lastTombstone = i;
@@ -131,9 +131,9 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
       value: gone ? undefined : values[v++],
       deleted: gone,
       wall: walls[i] as number,
-      counter: counters[i] as number,
+      counter: small(counters[i] as number),
       replica: replicas[i] as ReplicaId,
-      seq: seqs[i] as number,
+      seq: small(seqs[i] as number),
     };
     const key = keys[i] as StoredKey;
     if (!fresh) {
@@ -144,6 +144,15 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
     changed = true;
   }
   return changed;
+}
+
+/**
+ * `x`, as a small integer (Smi) where it is one. Entries made by the mutators hold their counter
+ * and seq as small integers; were decoded entries to hold them as doubles, the engine would
+ * widen those fields for every entry, boxing each number and slowing every later access.
+ */
+function small(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
 }
 
 /** Resolves rows' replica indexes and checks their dots lie in the context, cheaply per row. */
