@@ -1,5 +1,5 @@
 import { compareStoredKeys, isBytesKey, loadKey, type StoredKey, storeKey } from '@nlbd/crdts';
-import { readRuns, writeRuns } from './runs.js';
+import { readSmallRuns, writeRuns } from './runs.js';
 import { asArray, describe, fail, type Reader } from './wire.js';
 
 /** The four key columns: scalar keys, string prefix lengths, string suffixes, byte keys. */
@@ -141,23 +141,41 @@ export function readKeyRuns(parts: unknown[], at: number, r: Reader, path: strin
   // Every string key but a first empty one has a suffix of one code unit at least.
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || count > all.length + 1)
     fail('expected a string key count within the suffix string', `${path}.stringKeys`);
-  const prefixes = readRuns(parts[at + 2], count, `${path}.keyPrefixes`);
-  const lengths = readRuns(parts[at + 3], count, `${path}.keyLengths`);
+  const prefixes = readSmallRuns(parts[at + 2], count, `${path}.keyPrefixes`);
+  const lengths = readSmallRuns(parts[at + 3], count, `${path}.keyLengths`);
   const keys: StoredKey[] = new Array(scalars.length + count + bytes.length);
-  let n = readScalarKeys(scalars, keys, path);
+  const n = readScalarKeys(scalars, keys, path);
   const strings = new FrontDecoder(r, path);
+  if (cutSuffixes(all, prefixes, lengths, strings, keys, n, path) !== all.length)
+    fail('key lengths must cover the suffix string', `${path}.keyLengths`);
+  strings.end();
+  readByteKeys(bytes, keys, n + count, path);
+  return keys;
+}
+
+/**
+ * The string keys into `keys` from `n`: each takes the next `length − prefix` code units of
+ * `all` after its prefix. Returns how much of `all` they used. (The loop is a function of its
+ * own so that the engine optimizes it alone.)
+ */
+function cutSuffixes(
+  all: string,
+  prefixes: Int32Array,
+  lengths: Int32Array,
+  strings: FrontDecoder,
+  keys: StoredKey[],
+  n: number,
+  path: string,
+): number {
   let from = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < prefixes.length; i++) {
     const to = from + (lengths[i] as number) - (prefixes[i] as number);
     if (!(to >= from && to <= all.length) || (to > 0 && isHigh(all.charCodeAt(to - 1))))
       fail('key lengths must cut the suffix string between characters', `${path}.keyLengths[${i}]`);
-    keys[n++] = strings.next(prefixes[i], all.slice(from, to), i);
+    keys[n + i] = strings.next(prefixes[i], all.slice(from, to), i);
     from = to;
   }
-  if (from !== all.length) fail('key lengths must cover the suffix string', `${path}.keyLengths`);
-  strings.end();
-  readByteKeys(bytes, keys, n, path);
-  return keys;
+  return from;
 }
 
 /** Scalar keys into `keys` from 0, ascending; returns how many. */

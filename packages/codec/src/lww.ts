@@ -3,7 +3,7 @@ import { type LWWEntry, LWWMap, type LWWMapState, lwwWins, type StoredKey, type 
 import { readContext, writeContext } from './context.js';
 import { readKeyRuns, readKeys, sortEntries, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
-import { deltas, readRuns, writeRuns } from './runs.js';
+import { deltas, readDeltas, readSmallRuns, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
 import { asArray, asTuple, fail, type Reader } from './wire.js';
 
@@ -75,10 +75,10 @@ interface Rows {
   readonly deleted: Uint8Array;
   /** The live rows' values, in row order. */
   readonly values: readonly Value[];
-  readonly walls: readonly number[];
-  readonly counters: readonly number[];
+  readonly walls: Float64Array;
+  readonly counters: Float64Array;
   readonly replicas: readonly ReplicaId[];
-  readonly seqs: readonly number[];
+  readonly seqs: Float64Array;
 }
 
 function readRows(x: unknown, r: Reader, path: string): Rows {
@@ -89,10 +89,10 @@ function readRows(x: unknown, r: Reader, path: string): Rows {
   const values = loadValues(asArray(parts[8], `${path}.values`), `${path}.values`);
   if (values.length > n) fail(`expected at most ${n} values`, `${path}.values`);
   const deleted = readTombstones(parts[7], n, n - values.length, `${path}.tombstones`);
-  const walls = readRuns(parts[9], n, `${path}.walls`, true, 0);
-  const counters = readRuns(parts[10], n, `${path}.counters`, true, 0);
-  const indexes = readRuns(parts[11], n, `${path}.replicas`);
-  const seqs = readRuns(parts[12], n, `${path}.seqs`, true, 1);
+  const walls = readDeltas(parts[9], n, `${path}.walls`, 0);
+  const counters = readDeltas(parts[10], n, `${path}.counters`, 0);
+  const indexes = readSmallRuns(parts[11], n, `${path}.replicas`);
+  const seqs = readDeltas(parts[12], n, `${path}.seqs`, 1);
   const dots = new DotChecker(context, r, path);
   const replicas: ReplicaId[] = new Array(n);
   for (let i = 0; i < n; i++) replicas[i] = dots.check(indexes[i] as number, seqs[i] as number, i);
@@ -101,7 +101,7 @@ function readRows(x: unknown, r: Reader, path: string): Rows {
 
 /** Which of `n` rows are the `count` tombstones a column of row gaps names (ascending, below `n`). */
 function readTombstones(x: unknown, n: number, count: number, path: string): Uint8Array {
-  const gaps = readRuns(x, count, path);
+  const gaps = readSmallRuns(x, count, path);
   const deleted = new Uint8Array(n);
   let row = 0;
   for (let t = 0; t < count; t++) {

@@ -91,17 +91,16 @@ function varintTail(c: Cursor, low: number): number {
 
 /**
  * The `n` values of a {@link writeRuns} column (a bin; at most `n` values are ever allocated,
- * whatever runs the bytes declare). With `delta`, each value is the previous one plus the item
- * (the first plus 0) and must be a safe integer ≥ `min`.
+ * whatever runs the bytes declare). Always a `Float64Array`, so the engine sees one kind of
+ * column everywhere.
  */
-export function readRuns(x: unknown, n: number, path: string, delta = false, min = 0): number[] {
+export function readRuns(x: unknown, n: number, path: string): Float64Array {
   if (!(x instanceof Uint8Array)) fail('expected a bin column', path);
   const c: Cursor = { bytes: x, pos: 0, path };
-  const out: number[] = new Array(n);
+  const out = new Float64Array(n);
   let i = 0;
   let last = 0;
   let literalBefore = false;
-  let acc = 0;
   while (c.pos < x.length) {
     const g = varint(c);
     const literal = g < 0;
@@ -117,16 +116,42 @@ export function readRuns(x: unknown, n: number, path: string, delta = false, min
         if (i > 0 && v === last) fail('equal adjacent values must be one run', path);
         last = v;
       }
-      if (!delta) out[i++] = last;
-      else {
-        acc += last;
-        if (!Number.isSafeInteger(acc) || acc < min)
-          fail(`values must be safe integers ≥ ${min}`, `${path}[${i}]`);
-        out[i++] = acc;
-      }
+      out[i++] = last;
     }
   }
   if (i !== n) fail(`expected ${n} values, got ${i}`, path);
+  return out;
+}
+
+/**
+ * A {@link readRuns} column of small integers (prefix and key lengths, row gaps, table indexes:
+ * all below 2^30, the longest a string can be), as an `Int32Array`, so they reach the code that
+ * uses them as small integers.
+ */
+export function readSmallRuns(x: unknown, n: number, path: string): Int32Array {
+  const values = readRuns(x, n, path);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (v >= 2 ** 30 || v <= -(2 ** 30)) fail('a length or index is out of range', `${path}[${i}]`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * A delta-coded {@link readRuns} column, summed: each value is the previous one plus the item
+ * (the first plus 0) and must be a safe integer ≥ `min`.
+ */
+export function readDeltas(x: unknown, n: number, path: string, min: number): Float64Array {
+  const out = readRuns(x, n, path);
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    acc += out[i] as number;
+    if (!Number.isSafeInteger(acc) || acc < min)
+      fail(`values must be safe integers ≥ ${min}`, `${path}[${i}]`);
+    out[i] = acc;
+  }
   return out;
 }
 

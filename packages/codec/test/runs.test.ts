@@ -2,7 +2,7 @@ import { DecodeError } from '@nlbd/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkProperty } from '../../../test/support/property.ts';
-import { readRuns, writeRuns } from '../src/runs.js';
+import { readDeltas, readRuns, writeRuns } from '../src/runs.js';
 
 /** Integer columns with long runs, short runs and extremes, as LWW columns have. */
 const column = fc
@@ -25,7 +25,7 @@ describe('run-length varint columns', () => {
       fc.property(column, (values) => {
         const bytes = writeRuns(values);
         const back = readRuns(bytes, values.length, 'c');
-        expect(back).toEqual(values);
+        expect([...back]).toEqual(values);
         expect(writeRuns(back)).toEqual(bytes);
       }),
       { ciRuns: 300, localRuns: 100 },
@@ -33,16 +33,16 @@ describe('run-length varint columns', () => {
   });
 
   it('accumulate delta-coded columns within the safe range', () => {
-    expect(readRuns(writeRuns([5, 1, 1, 1]), 4, 'c', true, 1)).toEqual([5, 6, 7, 8]);
-    expect(() => readRuns(writeRuns([Number.MAX_SAFE_INTEGER, 1]), 2, 'c', true)).toThrow(/safe integers/);
-    expect(() => readRuns(writeRuns([1, -2]), 2, 'c', true)).toThrow(/≥ 0/);
+    expect([...readDeltas(writeRuns([5, 1, 1, 1]), 4, 'c', 1)]).toEqual([5, 6, 7, 8]);
+    expect(() => readDeltas(writeRuns([Number.MAX_SAFE_INTEGER, 1]), 2, 'c', 0)).toThrow(/safe integers/);
+    expect(() => readDeltas(writeRuns([1, -2]), 2, 'c', 0)).toThrow(/≥ 0/);
   });
 
   it('refuses a run of the value a literal group just ended with (not canonical)', () => {
     const bytes = new Uint8Array([0x41, 0, 0x02, 0]);
     expect(() => readRuns(bytes, 3, 'c')).toThrow(DecodeError);
     expect(() => readRuns(bytes, 3, 'c')).toThrow(/equal adjacent values must be one run/);
-    expect(readRuns(new Uint8Array([0x41, 1, 0x02, 0]), 3, 'c')).toEqual([1, 0, 0]);
+    expect([...readRuns(new Uint8Array([0x41, 1, 0x02, 0]), 3, 'c')]).toEqual([1, 0, 0]);
   });
 
   it('never allocates more than the expected count, whatever a run declares', () => {
