@@ -119,10 +119,12 @@ export class SyncNode<S, V> {
   #buffer: Buffered<S>[] = [];
   #seq = 0;
   /**
-   * Peers this node is levelling with: `pull` until it has everything the peer had, `push` until
-   * the peer has everything it had; `askedIn` is the round of the last confirm digest.
+   * Peers this node is levelling with: `pull` until it has everything the peer had when it
+   * answered, `push` (this node's digest when levelling began) until the peer has all of that;
+   * `askedIn` is the round of the last confirm digest. Later changes travel as deltas, so the
+   * targets are fixed and levelling ends even while both sides keep changing.
    */
-  readonly #levelling = new Map<PeerId, { askedIn: number; pull: boolean; push: boolean }>();
+  readonly #levelling = new Map<PeerId, { askedIn: number; pull: boolean; push: Digest | undefined }>();
   #round = 0;
   /** For each neighbour, the highest sequence number it has acknowledged. */
   readonly #acked = new Map<PeerId, number>();
@@ -210,7 +212,7 @@ export class SyncNode<S, V> {
   tick(): void {
     this.#round++;
     for (const [peer, level] of this.#levelling) {
-      if (level.askedIn < this.#round) this.#level(peer, level.pull, level.push);
+      if (level.askedIn < this.#round) this.#askLevel(peer, level);
     }
     if (this.protocols.delta) this.shipDeltas();
     if (this.protocols.digest)
@@ -299,12 +301,12 @@ export class SyncNode<S, V> {
         }
         if ((message.reply && iLack) || message.confirm)
           this.#send(from, { kind: 'digest', digest: mine, reply: false, confirm: false });
-        this.#settle(from, !iLack, !theyLack);
+        this.#settle(from, !iLack, message.digest);
         return;
       }
       case 'since':
         // Computed against a digest of this node: once joined, nothing of the sender's is missing.
-        this.#settle(from, true, false);
+        this.#settle(from, true, undefined);
         this.#joinRemote(from, message.delta, this.protocols.delta);
         return;
       case 'state':
@@ -386,17 +388,27 @@ export class SyncNode<S, V> {
    * buffer entries) must not leave them apart when only delta anti-entropy runs.
    */
   #level(peer: PeerId, pull: boolean, push: boolean): void {
-    this.#levelling.set(peer, { askedIn: this.#round, pull, push });
+    const level = { askedIn: this.#round, pull, push: push ? this.crdt.digest(this.#state) : undefined };
+    this.#levelling.set(peer, level);
+    this.#askLevel(peer, level);
+  }
+
+  #askLevel(peer: PeerId, level: { askedIn: number }): void {
+    level.askedIn = this.#round;
     this.#send(peer, this.#digestMessage(true, true));
   }
 
-  /** Records what an answer from `peer` showed: this node has all of its (`pulled`), it has all of ours (`pushed`). */
-  #settle(peer: PeerId, pulled: boolean, pushed: boolean): void {
+  /**
+   * Records what an answer from `peer` showed: whether this node now has all the peer had
+   * (`pulled`), and the peer's digest, if the answer was one, to see whether it has the push target.
+   */
+  #settle(peer: PeerId, pulled: boolean, theirs: Digest | undefined): void {
     const level = this.#levelling.get(peer);
     if (level === undefined) return;
     if (pulled) level.pull = false;
-    if (pushed) level.push = false;
-    if (!level.pull && !level.push) this.#levelling.delete(peer);
+    if (theirs !== undefined && level.push !== undefined && !lacks(theirs, level.push))
+      level.push = undefined;
+    if (!level.pull && level.push === undefined) this.#levelling.delete(peer);
   }
 
   #digestMessage(reply: boolean, confirm: boolean): SyncMessage<S> {
