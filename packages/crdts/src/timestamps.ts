@@ -25,12 +25,20 @@ export function* timestampsIn(crdt: Crdt<unknown, unknown>, state: unknown): Gen
   }
 }
 
+/** The greatest of `stamps`, calling `visit` on each on the way. */
+function greatest(stamps: Iterable<Timestamp>, visit?: (ts: Timestamp, i: number) => void) {
+  let latest: Timestamp | undefined;
+  let i = 0;
+  for (const ts of stamps) {
+    visit?.(ts, i++);
+    if (latest === undefined || compareTimestamps(ts, latest) > 0) latest = ts;
+  }
+  return latest;
+}
+
 /** The greatest timestamp in a state of `crdt` ({@link timestampsIn}), if it has any. */
 export function latestTimestamp(crdt: Crdt<unknown, unknown>, state: unknown): Timestamp | undefined {
-  let latest: Timestamp | undefined;
-  for (const ts of timestampsIn(crdt, state))
-    if (latest === undefined || compareTimestamps(ts, latest) > 0) latest = ts;
-  return latest;
+  return greatest(timestampsIn(crdt, state));
 }
 
 /**
@@ -42,20 +50,15 @@ export function checkTimestamps(
   state: unknown,
   clock: HybridLogicalClock,
 ): Timestamp | undefined {
-  let latest: Timestamp | undefined;
-  let i = 0;
-  for (const ts of timestampsIn(crdt, state)) {
-    clock.check(ts, `timestamps[${i++}]`);
-    if (latest === undefined || compareTimestamps(ts, latest) > 0) latest = ts;
-  }
-  return latest;
+  return greatest(timestampsIn(crdt, state), (ts, i) => clock.check(ts, `timestamps[${i}]`));
 }
 
 /**
  * Admits a remote state or delta of `crdt` into a replica that writes with `clock`: refuses it
  * with a `ValidationError` (changing nothing) if a timestamp is malformed or further ahead of
- * the clock than the clock's maximum forward skew ({@link checkTimestamps}), and otherwise moves the clock past it, so the
- * replica's next write wins over every write it has seen (the point of a hybrid logical clock).
+ * the clock than the clock's maximum forward skew ({@link checkTimestamps}), and otherwise moves
+ * the clock past it, so the replica's next write wins over every write it has seen (the point of
+ * a hybrid logical clock).
  * @example
  * new SyncNode({ crdt: LWWMap, ..., admit: (incoming) => admitTimestamps(LWWMap, incoming, clock) });
  */
