@@ -35,7 +35,7 @@ export interface SyncNodeOptions<S, V> {
   readonly removeRedundant?: boolean;
   /**
    * The most deltas kept for neighbours that have not acked (default 4,096). Past it the oldest
-   * are dropped and the neighbours that lacked them are brought up to date by digest instead.
+   * are dropped and the neighbours that lacked them are brought up to date by levelling instead.
    */
   readonly maxBufferedDeltas?: number;
   /** Called after every change of the state, local or remote. */
