@@ -1,32 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as causalContext from '../docs/examples/causal-context.ts';
 import * as deltas from '../docs/examples/deltas.ts';
 import * as digests from '../docs/examples/digests.ts';
 import * as hlc from '../docs/examples/hlc.ts';
 import * as semilattice from '../docs/examples/semilattice.ts';
-
-const docs = new URL('../docs/', import.meta.url);
-const read = (path: string): string => readFileSync(new URL(path, docs), 'utf8');
+import { checkGuide } from './support/doc-pages.ts';
 
 describe('docs/concepts.md', () => {
-  const concepts = read('concepts.md');
-  // Each example is shown as: From [`examples/x.ts`](examples/x.ts): then a ```ts block.
-  const shown = [
-    ...concepts.matchAll(/\[`examples\/([\w-]+\.ts)`\]\(examples\/\1\):?\n+```ts\n([\s\S]*?)```/g),
-  ].map(([, file, code]) => ({ file: file as string, code: code as string }));
-
-  it('shows every file of docs/examples, once, exactly as it is', () => {
-    const files = readdirSync(new URL('examples/', docs)).filter((f) => f.endsWith('.ts'));
-    expect(shown.map((s) => s.file).sort()).toEqual(files.sort());
-    for (const { file, code } of shown) expect(code, file).toBe(read(`examples/${file}`));
-  });
-
-  it('links only to files that exist', () => {
-    const links = [...concepts.matchAll(/\]\((?!https?:)([^)#]+)/g)].map(([, target]) => target as string);
-    expect(links.length).toBeGreaterThan(0);
-    for (const target of links) expect(existsSync(new URL(target, docs)), target).toBe(true);
-  });
+  checkGuide('concepts.md', 'examples/');
 });
 
 describe('docs/examples', () => {

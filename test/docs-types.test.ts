@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as counters from '../docs/examples/types/counters.ts';
 import * as ewFlag from '../docs/examples/types/ew-flag.ts';
@@ -8,21 +7,10 @@ import * as lwwRegister from '../docs/examples/types/lww-register.ts';
 import * as mvRegister from '../docs/examples/types/mv-register.ts';
 import * as orMap from '../docs/examples/types/or-map.ts';
 import * as orSet from '../docs/examples/types/or-set.ts';
-
-const docs = new URL('../docs/', import.meta.url);
-const read = (path: string): string => readFileSync(new URL(path, docs), 'utf8');
+import { checkGuide } from './support/doc-pages.ts';
 
 describe('docs/types.md', () => {
-  const page = read('types.md');
-  const shown = [
-    ...page.matchAll(/\[`examples\/types\/([\w-]+\.ts)`\]\(examples\/types\/\1\):?\n+```ts\n([\s\S]*?)```/g),
-  ].map(([, file, code]) => ({ file: file as string, code: code as string }));
-
-  it('shows every file of docs/examples/types, once, exactly as it is', () => {
-    const files = readdirSync(new URL('examples/types/', docs)).filter((f) => f.endsWith('.ts'));
-    expect(shown.map((s) => s.file).sort()).toEqual(files.sort());
-    for (const { file, code } of shown) expect(code, file).toBe(read(`examples/types/${file}`));
-  });
+  checkGuide('types.md', 'examples/types/');
 });
 
 describe('docs/examples/types: the concurrent cases the page states', () => {
