@@ -24,10 +24,10 @@ export function readVector(x: unknown, r: Reader, path: string): Map<ReplicaId, 
   let last = -1;
   for (let i = 0; i < a.length; i += 2) {
     const index = a[i];
-    const replica = r.replica(index, `${path}[${i}]`);
+    const replica = r.replica(index, path, i);
     if ((index as number) <= last) fail('replica indexes must be strictly ascending', `${path}[${i}]`);
     last = index as number;
-    vv.set(replica, asCount(a[i + 1], `${path}[${i + 1}]`, 1));
+    vv.set(replica, asCount(a[i + 1], path, 1, i + 1));
   }
   return vv;
 }
@@ -67,15 +67,15 @@ export function readContext(x: unknown, r: Reader, path: string): DotContext {
   const vv = readVector(vx, r, `${path}.vector`);
   const ctx: DotContext = { vv, cloud: new Map() };
   const a = asArray(cx, `${path}.cloud`);
+  const cloudPath = `${path}.cloud`;
   let last = -1;
   let i = 0;
   while (i < a.length) {
-    const at = `${path}.cloud[${i}]`;
-    const replica = r.replica(a[i], at);
-    if ((a[i] as number) <= last) fail('replica indexes must be strictly ascending', at);
+    const replica = r.replica(a[i], cloudPath, i);
+    if ((a[i] as number) <= last) fail('replica indexes must be strictly ascending', `${cloudPath}[${i}]`);
     last = a[i] as number;
-    const k = asCount(a[i + 1], `${path}.cloud[${i + 1}]`, 1);
-    if (k > a.length - i - 2) fail(`declares ${k} dots, more than follow`, at);
+    const k = asCount(a[i + 1], cloudPath, 1, i + 1);
+    if (k > a.length - i - 2) fail(`declares ${k} dots, more than follow`, `${cloudPath}[${i}]`);
     const dots = new Set<number>();
     let c = (vv.get(replica) ?? 0) + 1;
     i += 2;

@@ -22,17 +22,17 @@ export const pncounterCodec: StateCodec<PNCounterState> = {
   read(x, r, path) {
     const a = asArray(asTuple(x, 1, path)[0], `${path}.totals`);
     if (a.length % 3 !== 0) fail('expected index, inc, dec triples', `${path}.totals`);
+    const totals = `${path}.totals`;
     const out: PNCounterState = new Map();
     let last = -1;
     for (let i = 0; i < a.length; i += 3) {
-      const at = `${path}.totals[${i}]`;
-      const replica = r.replica(a[i], at);
-      if ((a[i] as number) <= last) fail('replica indexes must be strictly ascending', at);
+      const replica = r.replica(a[i], totals, i);
+      if ((a[i] as number) <= last) fail('replica indexes must be strictly ascending', `${totals}[${i}]`);
       last = a[i] as number;
-      const inc = asCount(a[i + 1], `${path}.totals[${i + 1}]`);
-      const dec = asCount(a[i + 2], `${path}.totals[${i + 2}]`);
+      const inc = asCount(a[i + 1], totals, 0, i + 1);
+      const dec = asCount(a[i + 2], totals, 0, i + 2);
       if (!Number.isSafeInteger(inc + dec) || inc + dec === 0)
-        fail('inc + dec must be a safe integer ≥ 1', at);
+        fail('inc + dec must be a safe integer ≥ 1', `${totals}[${i}]`);
       out.set(replica, { inc, dec });
     }
     return out;

@@ -81,13 +81,14 @@ export const orsetStoreCodec: StoreCodec<Map<StoredKey, DotSet>> = {
     const parts = asTuple(x, 7, path);
     const keys = readKeys(parts, 0, r, path);
     if (nonEmpty && keys.length === 0) fail('an OR-Map value must not be empty', path);
-    const counts = asArray(parts[4], `${path}.dotCounts`);
+    const countsPath = `${path}.dotCounts`;
+    const counts = asArray(parts[4], countsPath);
     if (counts.length !== 0 && counts.length !== keys.length)
       fail('expected one dot count per element or none', path);
     const dots = new DotColumnReader(parts, 5, r, path);
     const store = new Map<StoredKey, DotSet>();
     for (let i = 0; i < keys.length; i++) {
-      const k = counts.length === 0 ? 1 : asCount(counts[i], `${path}.dotCounts[${i}]`, 1);
+      const k = counts.length === 0 ? 1 : asCount(counts[i], countsPath, 1, i);
       store.set(keys[i] as StoredKey, dots.take(k, context, live));
     }
     dots.end();

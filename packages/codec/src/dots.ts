@@ -89,7 +89,7 @@ export class DotColumnReader {
     for (let j = 0; j < k; j++) {
       const at = `${this.#path}.dotCounters[${this.#i}]`;
       const index = this.#index();
-      const replica = this.#r.replica(index, `${this.#path}.dotReplicas[${this.#i}]`);
+      const replica = this.#r.replica(index, `${this.#path}.dotReplicas`, this.#i);
       const counter = this.#counter + (this.#counters[this.#i] as number);
       if (typeof this.#counters[this.#i] !== 'number' || !Number.isSafeInteger(counter) || counter < 1) {
         fail('a dot counter must be a safe integer ≥ 1', at);

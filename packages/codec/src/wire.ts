@@ -19,10 +19,18 @@ export function asTuple(x: unknown, n: number, path: string): unknown[] {
   return a;
 }
 
-/** `x` as a safe integer ≥ `min`. */
-export function asCount(x: unknown, path: string, min = 0): number {
+/**
+ * `path`, or item `index` of it: item paths are built only for an error, since building one per
+ * item read would cost more than reading it.
+ */
+export function itemPath(path: string, index?: number): string {
+  return index === undefined ? path : `${path}[${index}]`;
+}
+
+/** `x` as a safe integer ≥ `min`; a failure names `path` (item `index` of it, if given). */
+export function asCount(x: unknown, path: string, min = 0, index?: number): number {
   if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < min) {
-    fail(`expected a safe integer ≥ ${min}, got ${describe(x)}`, path);
+    fail(`expected a safe integer ≥ ${min}, got ${describe(x)}`, itemPath(path, index));
   }
   return x;
 }
@@ -98,10 +106,11 @@ export class Reader {
     this.minor = minor;
   }
 
-  /** The replica an index names. */
-  replica(x: unknown, path: string): ReplicaId {
+  /** The replica an index names; a failure names `path` (item `index` of it, if given). */
+  replica(x: unknown, path: string, index?: number): ReplicaId {
     const r = typeof x === 'number' ? this.replicas[x] : undefined;
-    if (r === undefined || !Number.isInteger(x)) fail(`no replica with index ${describe(x)}`, path);
+    if (r === undefined || !Number.isInteger(x))
+      fail(`no replica with index ${describe(x)}`, itemPath(path, index));
     return r;
   }
 }
