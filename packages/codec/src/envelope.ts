@@ -8,7 +8,7 @@ export const MAGIC: readonly [number, number] = [0x6e, 0x6c];
 /** The format version this package writes. It reads every `1.x`, and refuses a newer major. */
 export const FORMAT_VERSION: { readonly major: number; readonly minor: number } = Object.freeze({
   major: 1,
-  minor: 1,
+  minor: 2,
 });
 
 /** What a message holds. States and deltas share one layout; the kind records the intent. */
@@ -144,9 +144,46 @@ function tagAt(bytes: Uint8Array, tag: string): boolean {
 const CHUNK = 16 * 1024;
 
 /**
+ * The raw DEFLATE stream `data` inflated, refusing (as a `DecodeError` naming `path`) a corrupt
+ * or unfinished stream, and output past `max` bytes as soon as inflation would pass it: a small
+ * input cannot make the decoder do or hold much more than `max`.
+ */
+export function inflateBounded(data: Uint8Array, max: number, path: string): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let filled = 0;
+  let finished = false;
+  const inflate = new Inflate((chunk, final) => {
+    if (chunk.length > max - filled) throw new DecodeError(`inflates past ${max} bytes`, path);
+    chunks.push(chunk);
+    filled += chunk.length;
+    finished = final;
+  });
+  try {
+    for (let at = 0; at < data.length || at === 0; at += CHUNK) {
+      inflate.push(data.subarray(at, at + CHUNK), at + CHUNK >= data.length);
+    }
+  } catch (error) {
+    if (error instanceof DecodeError) throw error;
+    throw new DecodeError(
+      `corrupt DEFLATE stream: ${error instanceof Error ? error.message : String(error)}`,
+      path,
+    );
+  }
+  if (!finished) throw new DecodeError('the DEFLATE stream does not finish', path);
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(filled);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/**
  * The msgpack body of `bytes` (whose header is `h`), inflated if compressed. A compressed body
  * declares its inflated length, which must be within `maxBytes`; inflation stops as soon as it
- * would pass that length, so a small input cannot make the decoder do or hold much more.
+ * would pass that length (see {@link inflateBounded}).
  */
 export function readBody(bytes: Uint8Array, h: Header, limits: ResolvedLimits): Uint8Array {
   const start = 7 + h.tag.length;
@@ -160,29 +197,8 @@ export function readBody(bytes: Uint8Array, h: Header, limits: ResolvedLimits): 
       'header.length',
     );
   }
-  const out = new Uint8Array(declared);
-  let filled = 0;
-  let finished = false;
-  const inflate = new Inflate((chunk, final) => {
-    if (chunk.length > declared - filled)
-      throw new DecodeError('body inflates past its declared length', 'body');
-    out.set(chunk, filled);
-    filled += chunk.length;
-    finished = final;
-  });
-  try {
-    const data = bytes.subarray(start + 4);
-    for (let at = 0; at < data.length || at === 0; at += CHUNK) {
-      inflate.push(data.subarray(at, at + CHUNK), at + CHUNK >= data.length);
-    }
-  } catch (error) {
-    if (error instanceof DecodeError) throw error;
-    throw new DecodeError(
-      `corrupt compressed body: ${error instanceof Error ? error.message : String(error)}`,
-      'body',
-    );
-  }
-  if (!finished || filled !== declared)
-    throw new DecodeError(`body inflates to ${filled} bytes, not ${declared}`, 'body');
-  return out;
+  const body = inflateBounded(bytes.subarray(start + 4), declared, 'body');
+  if (body.length !== declared)
+    throw new DecodeError(`body inflates to ${body.length} bytes, not ${declared}`, 'body');
+  return body;
 }

@@ -1,4 +1,6 @@
 import { compareStoredKeys, isBytesKey, loadKey, type StoredKey, storeKey } from '@nlbd/crdts';
+import { deflateSync } from 'fflate';
+import { inflateBounded } from './envelope.js';
 import { readSmallRuns, writeRuns } from './runs.js';
 import { asArray, describe, fail, type Reader } from './wire.js';
 
@@ -92,16 +94,73 @@ export function writeKeys(sorted: readonly StoredKey[]): KeyColumns {
 /**
  * Format 1.1's key columns: {@link KeyColumns} with the string keys as their count, then their
  * shared-prefix lengths and whole lengths (UTF-16 code units) as {@link writeRuns} columns, then
- * every suffix in one string. Keys of one length (ids, padded numbers) cost one run for their
- * lengths, and no suffix carries a header of its own.
+ * every suffix in one text. Keys of one length (ids, padded numbers) cost one run for their
+ * lengths, and no suffix carries a header of its own. Since 1.2 the text is a msgpack string, or
+ * (when that is smaller) the raw DEFLATE of its UTF-8 as bin: see {@link packKeyText}.
  */
-export type KeyRunColumns = [(boolean | number)[], number, Uint8Array, Uint8Array, string, Uint8Array[]];
+export type KeyRunColumns = [
+  (boolean | number)[],
+  number,
+  Uint8Array,
+  Uint8Array,
+  string | Uint8Array,
+  Uint8Array[],
+];
 
 /** Sorted keys as {@link KeyRunColumns}. */
 export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
   const [scalars, prefixes, suffixes, bytes] = writeKeys(sorted);
   const lengths = suffixes.map((s, i) => (prefixes[i] as number) + s.length);
-  return [scalars, suffixes.length, writeRuns(prefixes), writeRuns(lengths), suffixes.join(''), bytes];
+  return [
+    scalars,
+    suffixes.length,
+    writeRuns(prefixes),
+    writeRuns(lengths),
+    packKeyText(suffixes.join('')),
+    bytes,
+  ];
+}
+
+/**
+ * Key text of at least this many UTF-8 bytes is deflated when that makes it smaller (since 1.2).
+ * Automerge's columns use the same threshold: below it, DEFLATE's own header eats the gain.
+ */
+export const KEY_TEXT_DEFLATE_FROM = 256;
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The key text as written: the string itself, or the raw DEFLATE (level 6, deterministic) of its
+ * UTF-8 when that is at least {@link KEY_TEXT_DEFLATE_FROM} bytes and the DEFLATE is shorter.
+ * Key text is the bulk of a map's delta (front coding leaves runs of digits and shared words
+ * that DEFLATE's Huffman and back-references shorten), and costs the reader one inflate.
+ */
+export function packKeyText(text: string): string | Uint8Array {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: shorter text cannot reach the threshold.
+  if (text.length * 3 < KEY_TEXT_DEFLATE_FROM) return text;
+  const bytes = utf8.encode(text);
+  if (bytes.length < KEY_TEXT_DEFLATE_FROM) return text;
+  const packed = deflateSync(bytes, { level: 6 });
+  return packed.length < bytes.length ? packed : text;
+}
+
+/**
+ * The key text of {@link packKeyText} back: a string as it is; since 1.2, bin inflated (at most
+ * `maxBytes`), which must be well-formed UTF-8 of at least {@link KEY_TEXT_DEFLATE_FROM} bytes.
+ */
+function unpackKeyText(x: unknown, r: Reader, path: string): string {
+  if (typeof x === 'string') return x;
+  if (!(x instanceof Uint8Array) || r.minor < 2)
+    fail(`expected the key suffixes as one string${r.minor < 2 ? '' : ' or bin'}`, path);
+  const bytes = inflateBounded(x, r.limits.maxBytes, path);
+  if (bytes.length < KEY_TEXT_DEFLATE_FROM)
+    fail(`deflated key text must be at least ${KEY_TEXT_DEFLATE_FROM} bytes`, path);
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return fail('deflated key text is not well-formed UTF-8', path);
+  }
 }
 
 /**
@@ -135,9 +194,8 @@ export function readKeys(parts: unknown[], at: number, r: Reader, path: string):
 export function readKeyRuns(parts: unknown[], at: number, r: Reader, path: string): StoredKey[] {
   const scalars = asArray(parts[at], `${path}.scalarKeys`);
   const count = parts[at + 1];
-  const all = parts[at + 4];
+  const all = unpackKeyText(parts[at + 4], r, `${path}.keySuffixes`);
   const bytes = asArray(parts[at + 5], `${path}.byteKeys`);
-  if (typeof all !== 'string') fail('expected the key suffixes as one string', `${path}.keySuffixes`);
   // Every string key but a first empty one has a suffix of one code unit at least.
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || count > all.length + 1)
     fail('expected a string key count within the suffix string', `${path}.stringKeys`);

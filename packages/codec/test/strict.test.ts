@@ -1,8 +1,18 @@
-import { DecodeError, DotContext } from '@nlbd/core';
+import { DecodeError, DotContext, HybridLogicalClock } from '@nlbd/core';
 import { GCounter, LWWMap, MVRegister, ORSet, PNCounter } from '@nlbd/crdts';
+import { deflateSync, inflateSync } from 'fflate';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decode, decodeDigest, decodeInto, encode, encodeDigest, registerMessage } from '../src/index.js';
+import {
+  decode,
+  decodeDigest,
+  decodeInto,
+  encode,
+  encodeDigest,
+  FORMAT_VERSION,
+  registerMessage,
+} from '../src/index.js';
+import { KEY_TEXT_DEFLATE_FROM } from '../src/keys.js';
 import { writeRuns } from '../src/runs.js';
 
 const plain = new Packr({ useRecords: false });
@@ -50,7 +60,7 @@ describe('envelope', () => {
     const big = encode(GCounter, new Map([['a', 1]]), { compress: true });
     const lying = big.slice();
     new DataView(lying.buffer).setUint32(7 + 'gcounter'.length, 3);
-    refuses(() => decode(GCounter, lying), /past its declared length|inflates to/);
+    refuses(() => decode(GCounter, lying), /inflates past 3 bytes|inflates to/);
     const huge = big.slice();
     new DataView(huge.buffer).setUint32(7 + 'gcounter'.length, 0xffffffff);
     refuses(() => decode(GCounter, huge), /limit maxBytes/);
@@ -223,9 +233,9 @@ describe('format 1.1', () => {
 
   it('writes a bottom state as the header alone, and refuses anything else so flagged', () => {
     const empty = encode(LWWMap, LWWMap.empty(), { compress: true });
-    expect([...empty]).toEqual(header('lwwmap', 1, 1, 1, 2));
+    expect([...empty]).toEqual(header('lwwmap', 1, 1, FORMAT_VERSION.minor, 2));
     expect(encode(PNCounter, PNCounter.empty(), { kind: 'delta' })).toEqual(
-      new Uint8Array(header('pncounter', 1, 2, 1, 2)),
+      new Uint8Array(header('pncounter', 1, 2, FORMAT_VERSION.minor, 2)),
     );
     expect(LWWMap.equals(decode(LWWMap, empty), LWWMap.empty())).toBe(true);
     const target = decode(LWWMap, lww());
@@ -244,6 +254,73 @@ describe('format 1.1', () => {
     expect(LWWMap.equals(target, before)).toBe(true);
   });
 });
+
+describe('format 1.2: deflated key text', () => {
+  /** An LWW-Map of `n` keys `path/to/item-<7 digits>` → i, written by 'a'. */
+  const keyed = (n: number) => {
+    const s = LWWMap.empty();
+    const clock = new HybridLogicalClock('a', { now: () => 1_000 });
+    for (let i = 0; i < n; i++)
+      LWWMap.joinInto(s, LWWMap.set(s, 'a', `path/to/item-${String(i * 7919).padStart(7, '0')}`, i, clock));
+    return s;
+  };
+  /** The parts of an LWW-Map message's payload. */
+  const partsOf = (bytes: Uint8Array) =>
+    plain.unpack(bytes.subarray(7 + 'lwwmap'.length)) as [unknown, unknown[]];
+  /** `bytes` with its key text replaced by `text`, as format `minor`. */
+  const withText = (bytes: Uint8Array, text: unknown, minor = 2) => {
+    const [table, parts] = partsOf(bytes);
+    parts[5] = text;
+    return new Uint8Array([...header('lwwmap', 1, 1, minor), ...plain.pack([table, parts])]);
+  };
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+
+  it('deflates key text from 256 UTF-8 bytes when that is shorter, and reads it back', () => {
+    const big = keyed(150);
+    const bytes = encode(LWWMap, big);
+    const text = partsOf(bytes)[1][5];
+    expect(text).toBeInstanceOf(Uint8Array);
+    expect(LWWMap.equals(decode(LWWMap, bytes), big)).toBe(true);
+    // The same keys with their text as a plain string read the same (a writer may skip deflate).
+    const [, parts] = partsOf(bytes);
+    const asString = withText(bytes, new TextDecoder().decode(inflate(parts[5] as Uint8Array)));
+    expect(LWWMap.equals(decode(LWWMap, asString), big)).toBe(true);
+    // Below the threshold the text stays a string.
+    const small = keyed(3);
+    expect(typeof partsOf(encode(LWWMap, small))[1][5]).toBe('string');
+  });
+
+  it('refuses deflated key text that is corrupt, short, not UTF-8, too large or in a 1.1 message', () => {
+    const bytes = encode(LWWMap, keyed(150));
+    const [, parts] = partsOf(bytes);
+    const good = parts[5] as Uint8Array;
+    const text = inflate(good);
+    refuses(() => decode(LWWMap, withText(bytes, good, 1)), /expected the key suffixes as one string/);
+    refuses(() => decode(LWWMap, withText(bytes, good.subarray(0, good.length - 4))), /DEFLATE stream/);
+    refuses(() => decode(LWWMap, withText(bytes, new Uint8Array([0xff, 0xff, 0xff]))), /DEFLATE/);
+    refuses(
+      () => decode(LWWMap, withText(bytes, deflateSync(utf8('x'.repeat(KEY_TEXT_DEFLATE_FROM - 1))))),
+      /at least 256 bytes/,
+    );
+    const invalid = text.slice();
+    invalid[0] = 0xff;
+    refuses(() => decode(LWWMap, withText(bytes, deflateSync(invalid))), /not well-formed UTF-8/);
+    // A bomb: 4 MB of key text from a few KB, against a 1 MB limit.
+    const bomb = withText(bytes, deflateSync(new Uint8Array(4 << 20).fill(0x61), { level: 9 }));
+    expect(bomb.length).toBeLessThan(1 << 14);
+    refuses(() => decode(LWWMap, bomb, { maxBytes: 1 << 20 }), /inflates past 1048576 bytes/);
+    // Text that inflates fine but does not match the key lengths.
+    refuses(
+      () => decode(LWWMap, withText(bytes, deflateSync(utf8(`${new TextDecoder().decode(text)}x`)))),
+      /cover the suffix string/,
+    );
+  });
+});
+
+/** Raw DEFLATE `data` inflated (tests only: unbounded). */
+function inflate(data: Uint8Array): Uint8Array {
+  return inflateSync(data);
+}
 
 describe('messages', () => {
   interface Delta {

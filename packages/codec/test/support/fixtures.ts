@@ -166,8 +166,22 @@ export function fixtures(): Fixture[] {
   });
   gapped.context.cloud.set('bob', new Set([3]));
   out.push({ name: 'orset-cloud', crdt: ORSet, state: gapped });
-  out.push(...sinceV1_1(clock));
+  out.push(...sinceV1_1(clock), ...sinceV1_2(clock));
   return out;
+}
+
+/**
+ * Fixtures added with format 1.2: an LWW-Map whose key text passes 256 UTF-8 bytes, so that it is
+ * deflated (with accents and surrogate pairs in the keys, cut between front-coded suffixes).
+ */
+function sinceV1_2(clock: (id: string) => HybridLogicalClock): Fixture[] {
+  const alice = clock('alice');
+  const paths = LWWMap.empty();
+  for (let i = 0; i < 60; i++) {
+    const key = `café/${i % 3 === 0 ? '😀' : 'ñ'}/${String(i * 7919).padStart(6, '0')}`;
+    LWWMap.joinInto(paths, LWWMap.set(paths, 'alice', key, i, alice));
+  }
+  return [{ name: 'lwwmap-deflated-keys', crdt: LWWMap, state: paths }];
 }
 
 /**
