@@ -119,19 +119,32 @@ export function decodeInto<S>(
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): boolean {
-  const codec = lookup.state(crdt as Crdt<unknown, unknown>) as StateCodec<S>;
   const join = open(
     bytes,
     options,
     (h) => checkState(crdt, h, options),
-    (payload, r): ((t: S) => boolean) => {
-      if (codec.readJoin !== undefined) return codec.readJoin(payload, r, 'state');
-      const state = codec.read(payload, r, 'state');
-      return (t) => crdt.joinInto(t, state);
-    },
+    (payload, r) => readJoiner(crdt, payload, r, 'state'),
     () => () => false,
   );
   return join(target);
+}
+
+/**
+ * The layout `x` of a state or delta of `crdt`, fully validated, as a function that joins it into
+ * a target and returns whether the target changed: row by row where the layout allows (LWW-Map,
+ * LWW-Register), else by `crdt.joinInto` of the decoded state. Refusals happen here, before any
+ * join.
+ */
+export function readJoiner<S>(
+  crdt: Crdt<S, unknown>,
+  x: unknown,
+  r: Reader,
+  path: string,
+): (target: S) => boolean {
+  const codec = lookup.state(crdt as Crdt<unknown, unknown>) as StateCodec<S>;
+  if (codec.readJoin !== undefined) return codec.readJoin(x, r, path);
+  const state = codec.read(x, r, path);
+  return (target) => crdt.joinInto(target, state);
 }
 
 /** Refuses a header that is not a state or delta (of `options.kind`, if set) of `crdt`. */

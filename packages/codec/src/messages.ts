@@ -1,5 +1,5 @@
 import { type Crdt, DecodeError, type Digest, type ReplicaId, ValidationError } from '@nlbd/core';
-import { type DecodeOptions, open, seal } from './codec.js';
+import { type DecodeOptions, open, readJoiner, seal } from './codec.js';
 import { readDigest, writeDigest } from './context.js';
 import type { EnvelopeOptions } from './envelope.js';
 import { lookup } from './registry.js';
@@ -25,6 +25,13 @@ export interface MessageReader {
   array(x: unknown, path: string): unknown[];
   /** A state or delta of `crdt` written by {@link MessageWriter.state}, fully validated. */
   state<S>(crdt: Crdt<S, unknown>, x: unknown, path: string): S;
+  /**
+   * A state or delta of `crdt`, fully validated, as a function that joins it into a target (and
+   * returns whether the target changed): what `decodeInto` does for a whole message, so that an
+   * LWW-Map's rows join without the state being built. Call it once the whole message is read,
+   * so that a refused message changes nothing.
+   */
+  joiner<S>(crdt: Crdt<S, unknown>, x: unknown, path: string): (target: S) => boolean;
   /** A digest written by {@link MessageWriter.digest}. */
   digest(x: unknown, path: string): Digest;
   /** Refuses the message. */
@@ -66,6 +73,7 @@ function readerFor(r: Reader): MessageReader {
     array: asArray,
     state: <S>(crdt: Crdt<S, unknown>, x: unknown, path: string) =>
       lookup.state(crdt as Crdt<unknown, unknown>).read(x, r, path) as S,
+    joiner: (crdt, x, path) => readJoiner(crdt, x, r, path),
     digest: (x, path) => readDigest(x, r, path),
     fail,
   };

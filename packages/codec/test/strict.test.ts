@@ -1,5 +1,5 @@
 import { DecodeError, DotContext, HybridLogicalClock } from '@nlbd/core';
-import { GCounter, LWWMap, MVRegister, ORSet, PNCounter } from '@nlbd/crdts';
+import { GCounter, LWWMap, type LWWMapState, MVRegister, ORSet, PNCounter } from '@nlbd/crdts';
 import { deflateSync, inflateSync } from 'fflate';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
@@ -359,6 +359,24 @@ describe('messages', () => {
     const d = DigestMessage.decode(DigestMessage.encode({ digest: ORSet.digest(s) }));
     expect(DotContext.equals(d.digest.seen, s.context)).toBe(true);
     expect(encodeDigest(d.digest)).toEqual(encodeDigest(ORSet.digest(s)));
+  });
+  it('joiner validates a state in a message and joins it later, row by row for LWW', () => {
+    const Rows = registerMessage<LWWMapState | ((t: LWWMapState) => boolean)>('test.rows', {
+      encode: (m, w) => [w.state(LWWMap, m as LWWMapState), 1],
+      decode(data, r) {
+        const [rows, check] = r.array(data, 'rows');
+        const join = r.joiner(LWWMap, rows, 'rows');
+        r.count(check, 'check', 1);
+        return join;
+      },
+    });
+    const clock = new HybridLogicalClock('a', { now: () => 5 });
+    const source = LWWMap.set(LWWMap.empty(), 'a', 'k', 1, clock);
+    const target = LWWMap.empty();
+    const join = Rows.decode(Rows.encode(source)) as (t: LWWMapState) => boolean;
+    expect(join(target)).toBe(true);
+    expect(LWWMap.equals(target, source)).toBe(true);
+    expect(join(target)).toBe(false);
   });
   it('refuses unknown kinds, other kinds, bad fields and a second registration', () => {
     const bytes = DeltaMessage.encode({ from: 'bob', seq: 1, delta: new Map() });
