@@ -1,5 +1,5 @@
-import { decode, decodeDigest, decodeInto, type EncodeOptions, encode, encodeDigest } from '@nlbd/codec';
-import { type Crdt, DecodeError, HybridLogicalClock } from '@nlbd/core';
+import { type EncodeOptions, type MessageReader, type MessageWriter, registerMessage } from '@nlbd/codec';
+import { type Crdt, type Digest, HybridLogicalClock } from '@nlbd/core';
 import {
   LWWMap,
   type LWWMapState,
@@ -26,51 +26,54 @@ interface States {
   set: ORSetState;
 }
 
-/** Calls `f` on each part of `states` with its type, in wire order. */
-function eachPart<R>(states: States, f: <S>(crdt: Crdt<S, unknown>, state: S, index: number) => R): R[] {
-  return [f(LWWMap, states.map, 0), f(PNCounter, states.counter, 1), f(ORSet, states.set, 2)];
+/** The types of {@link States}, in wire order. */
+const PARTS = [LWWMap, PNCounter, ORSet] as readonly Crdt<unknown, unknown>[];
+
+/** A part in a message: nil for a bottom state (the commonest part of a delta). */
+function writePart<S>(crdt: Crdt<S, unknown>, state: S, w: MessageWriter): unknown {
+  return crdt.equals(state, crdt.empty()) ? null : w.state(crdt, state);
 }
 
-const PARTS = 3;
+/** What a received document message joins into a replica's states, in wire order. */
+type Joiners = ((target: unknown) => boolean)[];
 
-/** Concatenates `parts`, each behind its length as a 4-byte big-endian integer. */
-function frame(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.byteLength, 0));
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const part of parts) {
-    view.setUint32(at, part.byteLength);
-    out.set(part, at + 4);
-    at += 4 + part.byteLength;
-  }
-  return out;
-}
+/** A document message: written from the three states (or deltas), read back as their joiners. */
+type Document = States | Joiners;
 
-/** The inverse of {@link frame}, refusing anything but exactly `count` parts. */
-function unframe(bytes: Uint8Array, count: number): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.byteLength) {
-    if (at + 4 > bytes.byteLength)
-      throw new DecodeError('truncated frame length', `nlbd frame ${parts.length}`);
-    const length =
-      (bytes[at] as number) * 0x1000000 + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
-    const end = at + 4 + length;
-    if (end > bytes.byteLength)
-      throw new DecodeError('frame runs past the end', `nlbd frame ${parts.length}`);
-    parts.push(bytes.subarray(at + 4, end));
-    at = end;
-  }
-  if (parts.length !== count)
-    throw new DecodeError(`expected ${count} frames, got ${parts.length}`, 'nlbd frame');
-  return parts;
-}
+/**
+ * A document (its three states or deltas) as one `@nlbd/codec` message: one envelope and one
+ * replica table for all three, each part nil when bottom. Decoding validates every part before
+ * anything is joined, and the map's rows join without its state being built.
+ */
+const DocumentMessage = registerMessage<Document>('nlbd.adapter.document', {
+  encode: (m, w) => {
+    const { map, counter, set } = m as States;
+    return [writePart(LWWMap, map, w), writePart(PNCounter, counter, w), writePart(ORSet, set, w)];
+  },
+  decode: (data, r: MessageReader): Joiners => {
+    const parts = r.array(data, 'document');
+    if (parts.length !== PARTS.length) r.fail(`expected ${PARTS.length} parts`, 'document');
+    return PARTS.map((crdt, i) =>
+      parts[i] === null ? () => false : r.joiner(crdt, parts[i], `document[${i}]`),
+    );
+  },
+});
+
+/** The three digests of a document as one message sharing one replica table. */
+const DigestsMessage = registerMessage<Digest[]>('nlbd.adapter.digests', {
+  encode: (digests, w) => digests.map((d) => w.digest(d)),
+  decode: (data, r) => {
+    const parts = r.array(data, 'digests');
+    if (parts.length !== PARTS.length) r.fail(`expected ${PARTS.length} digests`, 'digests');
+    return parts.map((x, i) => r.digest(x, `digests[${i}]`));
+  },
+});
 
 /**
  * An nlbd replica: an `LWWMap`, a `PNCounter` and an `ORSet` from `@nlbd/crdts`, each updated the
- * delta-state way (a mutator returns a delta, `joinInto` applies it). Wire bytes are the three
- * `@nlbd/codec` encodings, framed; digests likewise, and `encodeSince` ships `deltaSince`;
- * received maps are joined with `decodeInto`, the codec's way to merge bytes into a state.
+ * delta-state way (a mutator returns a delta, `joinInto` applies it). Wire bytes are one
+ * `@nlbd/codec` message holding the three states (or the deltas `encodeSince` ships), digests one
+ * message of three digests; received maps join row by row, as `decodeInto` does.
  */
 class NlbdReplica implements WorkloadReplica {
   readonly id: string;
@@ -117,30 +120,33 @@ class NlbdReplica implements WorkloadReplica {
   }
 
   encodeState(): Uint8Array {
-    return frame(eachPart(this.#states, (crdt, state) => encode(crdt, state, this.#options)));
+    return DocumentMessage.encode(this.#states, this.#options);
   }
 
   digest(): Uint8Array {
-    return frame(eachPart(this.#states, (crdt, state) => encodeDigest(crdt.digest(state))));
+    const { map, counter, set } = this.#states;
+    return DigestsMessage.encode([LWWMap.digest(map), PNCounter.digest(counter), ORSet.digest(set)]);
   }
 
   encodeSince(peerDigest: Uint8Array): Uint8Array {
-    const digests = unframe(peerDigest, PARTS).map((bytes) => decodeDigest(bytes));
-    const options: EncodeOptions = { ...this.#options, kind: 'delta' };
-    return frame(
-      eachPart(this.#states, (crdt, state, i) => encode(crdt, crdt.deltaSince(state, digests[i]!), options)),
+    const [map, counter, set] = DigestsMessage.decode(peerDigest) as [Digest, Digest, Digest];
+    const s = this.#states;
+    return DocumentMessage.encode(
+      {
+        map: LWWMap.deltaSince(s.map, map),
+        counter: PNCounter.deltaSince(s.counter, counter),
+        set: ORSet.deltaSince(s.set, set),
+      },
+      this.#options,
     );
   }
 
   apply(bytes: Uint8Array): void {
-    // Bad bytes leave the replica unchanged: the small parts are decoded first, then the map is
-    // decoded straight into its state (which validates everything before joining anything).
-    const parts = unframe(bytes, PARTS);
-    const counter = decode(PNCounter, parts[1]!);
-    const set = decode(ORSet, parts[2]!);
-    decodeInto(LWWMap, this.#states.map, parts[0]!);
-    PNCounter.joinInto(this.#states.counter, counter);
-    ORSet.joinInto(this.#states.set, set);
+    // Every part is validated before any is joined, so bad bytes leave the replica unchanged.
+    const [map, counter, set] = DocumentMessage.decode(bytes) as Joiners;
+    map!(this.#states.map);
+    counter!(this.#states.counter);
+    set!(this.#states.set);
   }
 
   /** `joinInto` of each state, in memory. */
@@ -168,7 +174,7 @@ function nlbdAdapter(compress: boolean): Adapter {
     notes: [
       'map: LWWMap (last writer wins by hybrid-logical timestamp, then replica id; a delete is a timestamped tombstone)',
       'counter: PNCounter; set: ORSet (add wins over a concurrent remove; a remove removes only the adds it has seen)',
-      `sync: digests and deltaSince per type, @nlbd/codec encodings${compress ? ' with the optional compression' : ''}; each mutation is a delta joined at once`,
+      `sync: digests and deltaSince per type, the three in one @nlbd/codec message${compress ? ' with the optional compression' : ''}; each mutation is a delta joined at once`,
     ],
     createReplica: (id, options = {}) => new NlbdReplica(id, options, compress ? { compress: true } : {}),
   };

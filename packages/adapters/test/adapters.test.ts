@@ -1,5 +1,6 @@
 import { DecodeError, ValidationError } from '@nlbd/core';
 import fc from 'fast-check';
+import { pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { type Adapter, adapters, converged, pull, type WorkloadReplica } from '../src/index.js';
 
@@ -94,5 +95,27 @@ describe('plain', () => {
     expect(() => r.apply(new TextEncoder().encode('{"m": 1}'))).toThrow(DecodeError);
     expect(() => r.apply(new Uint8Array([0xff]))).toThrow(DecodeError);
     expect(() => r.encodeSince(new TextEncoder().encode('[]'))).toThrow(DecodeError);
+  });
+});
+
+describe('nlbd', () => {
+  it('refuses a document whose last part is bad, and joins none of it', () => {
+    const nlbd = adapters.find((a) => a.name === 'nlbd')!;
+    const a = nlbd.createReplica('a');
+    a.mapSet('k', 1);
+    a.counterIncrement(3);
+    a.setAdd('x');
+    const good = a.encodeState();
+    const b = nlbd.createReplica('b');
+    // Well-formed msgpack whose map and counter parts are valid and whose set part is not.
+    const head = 7 + good[6]!;
+    const [table, parts] = unpack(good.subarray(head)) as [unknown, unknown[]];
+    const bad = new Uint8Array([...good.subarray(0, head), ...pack([table, [parts[0], parts[1], ['bad']]])]);
+    expect(() => b.apply(bad)).toThrow(/document\[2\]/);
+    expect(() => b.apply(good.subarray(0, good.length - 2))).toThrow(DecodeError);
+    expect(b.value()).toEqual({ map: {}, counter: 0, set: [] });
+    b.apply(good);
+    expect(b.value()).toEqual({ map: { k: 1 }, counter: 3, set: ['x'] });
+    expect(() => b.encodeSince(good)).toThrow(DecodeError);
   });
 });
