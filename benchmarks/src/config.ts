@@ -107,5 +107,26 @@ export const tinySizes: Sizes = {
   serverRate: 20,
 };
 
-export const quickRepetitions: Repetitions = { warmup: 1, samples: 7 };
-export const fullRepetitions: Repetitions = { warmup: 2, samples: 11 };
+/**
+ * Quick runs: at least 1 warm-up and 7 samples. A short body warms up for 150 ms (at most 1,000
+ * runs), then is batched into samples of 10 ms and sampled for 100 ms (at most 30 runs): every
+ * library's code is measured after V8 has optimized it, and garbage is forced out only before
+ * samples of bodies longer than a batch (see `timeSamples`). `--full`: at least 2 and 11,
+ * budgets of 500 ms, 60 runs.
+ */
+export const quickRepetitions: Repetitions = {
+  warmup: 1,
+  samples: 7,
+  warmupMs: 150,
+  batchMs: 10,
+  sampleMs: 100,
+  maxRuns: 30,
+};
+export const fullRepetitions: Repetitions = {
+  warmup: 2,
+  samples: 11,
+  warmupMs: 500,
+  batchMs: 10,
+  sampleMs: 500,
+  maxRuns: 60,
+};

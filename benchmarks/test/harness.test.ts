@@ -46,6 +46,52 @@ describe('stats', () => {
     expect(time.min).toBeLessThanOrEqual(time.median);
   });
 
+  it('timeSamples spends its budgets on short bodies: more warm-ups, batches, more samples, within maxRuns', () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    let setups = 0;
+    const slow = timeSamples(
+      { warmup: 1, samples: 3, warmupMs: 5, batchMs: 3, sampleMs: 12, maxRuns: 40 },
+      () => ++setups,
+      (n) => {
+        busy(1);
+        return n;
+      },
+    );
+    // Warm-ups of 1 ms or more until 5 ms, then samples of batches of about 3 ms until 12 ms.
+    expect(slow.warmups).toBeGreaterThanOrEqual(2);
+    expect(slow.warmups).toBeLessThanOrEqual(5);
+    expect(slow.batch).toBeGreaterThanOrEqual(2);
+    expect(slow.time.samples.length).toBeGreaterThanOrEqual(3);
+    expect(slow.time.min).toBeGreaterThanOrEqual(1);
+    expect(setups).toBe(slow.warmups + slow.time.samples.length * slow.batch);
+    const sampled = slow.time.samples.reduce((sum, t) => sum + t * slow.batch, 0);
+    expect(sampled).toBeGreaterThanOrEqual(12);
+    expect(slow.results.at(-1)).toBe(setups);
+    // A body of no measurable length hits the caps: 12 warm-ups, then samples of 12 / 3 = 4 runs
+    // until the samples hold 12 runs.
+    setups = 0;
+    const instant = timeSamples(
+      {
+        warmup: 1,
+        samples: 3,
+        warmupMs: 1_000,
+        batchMs: 1_000,
+        sampleMs: 1_000,
+        maxRuns: 12,
+        maxWarmups: 12,
+      },
+      () => ++setups,
+      (n) => n,
+    );
+    expect(instant.warmups).toBe(12);
+    expect(instant.batch).toBe(4);
+    expect(instant.time.samples).toHaveLength(3);
+    expect(setups).toBe(12 + 3 * 4);
+  });
+
   it('formats a median with its range', () => {
     expect(formatStats(summarize([1.5, 2, 2.5]), 'ms')).toBe('2.00 ms (1.50–2.50)');
     expect(formatStats(summarize([2_500_000]), 'B')).toBe('2.50 MB');
