@@ -37,6 +37,9 @@ function writePart<S>(crdt: Crdt<S, unknown>, state: S, w: MessageWriter): unkno
 /** What a received document message joins into a replica's states, in wire order. */
 type Joiners = ((target: unknown) => boolean)[];
 
+/** The joiner of a nil (bottom) part: joins nothing. */
+const joinNothing = (): boolean => false;
+
 /** A document message: written from the three states (or deltas), read back as their joiners. */
 type Document = States | Joiners;
 
@@ -53,9 +56,10 @@ const DocumentMessage = registerMessage<Document>('nlbd.adapter.document', {
   decode: (data, r: MessageReader): Joiners => {
     const parts = r.array(data, 'document');
     if (parts.length !== PARTS.length) r.fail(`expected ${PARTS.length} parts`, 'document');
-    return PARTS.map((crdt, i) =>
-      parts[i] === null ? () => false : r.joiner(crdt, parts[i], `document[${i}]`),
-    );
+    const joiners: Joiners = new Array(PARTS.length);
+    for (let i = 0; i < PARTS.length; i++)
+      joiners[i] = parts[i] === null ? joinNothing : r.joiner(PARTS[i]!, parts[i], `document[${i}]`);
+    return joiners;
   },
 });
 

@@ -1,7 +1,7 @@
 import { type Crdt, DecodeError, type Digest, type ReplicaId, ValidationError } from '@nlbd/core';
 import { type DecodeOptions, open, readJoiner, seal } from './codec.js';
 import { readDigest, writeDigest } from './context.js';
-import type { EnvelopeOptions } from './envelope.js';
+import type { EnvelopeOptions, Header, WireHeader } from './envelope.js';
 import { lookup } from './registry.js';
 import { asArray, asCount, fail, type Reader, type Writer } from './wire.js';
 
@@ -66,38 +66,60 @@ function writerFor(w: Writer): MessageWriter {
   };
 }
 
-function readerFor(r: Reader): MessageReader {
-  return {
-    replica: (x, path) => r.replica(x, path),
-    count: (x, path, min = 0) => asCount(x, path, min),
-    array: asArray,
-    state: <S>(crdt: Crdt<S, unknown>, x: unknown, path: string) =>
-      lookup.state(crdt as Crdt<unknown, unknown>).read(x, r, path) as S,
-    joiner: (crdt, x, path) => readJoiner(crdt, x, r, path),
-    digest: (x, path) => readDigest(x, r, path),
-    fail,
-  };
+/** The {@link MessageReader} over a message's reader: methods, so a decode allocates one object. */
+class ReaderOfMessage implements MessageReader {
+  readonly #r: Reader;
+
+  constructor(r: Reader) {
+    this.#r = r;
+  }
+
+  replica(x: unknown, path: string): ReplicaId {
+    return this.#r.replica(x, path);
+  }
+
+  count(x: unknown, path: string, min = 0): number {
+    return asCount(x, path, min);
+  }
+
+  array(x: unknown, path: string): unknown[] {
+    return asArray(x, path);
+  }
+
+  state<S>(crdt: Crdt<S, unknown>, x: unknown, path: string): S {
+    return lookup.state(crdt as Crdt<unknown, unknown>).read(x, this.#r, path) as S;
+  }
+
+  joiner<S>(crdt: Crdt<S, unknown>, x: unknown, path: string): (target: S) => boolean {
+    return readJoiner(crdt, x, this.#r, path);
+  }
+
+  digest(x: unknown, path: string): Digest {
+    return readDigest(x, this.#r, path);
+  }
+
+  fail(reason: string, path: string): never {
+    return fail(reason, path);
+  }
 }
 
-function decodeWith(
-  codecOf: (kind: string) => MessageCodec<unknown> | undefined,
-  bytes: Uint8Array,
-  options: DecodeOptions,
-) {
-  let codec: MessageCodec<unknown> | undefined;
-  return open(
-    bytes,
-    options,
-    (h) => {
-      if (h.kind !== 'message') throw new DecodeError(`expected a message, got a ${h.kind}`, 'header.kind');
-      codec = codecOf(h.tag);
-      if (codec === undefined) throw new DecodeError(`unknown message kind '${h.tag}'`, 'header.tag');
-    },
-    (payload, r, h) => ({
-      kind: h.tag,
-      message: (codec as MessageCodec<unknown>).decode(payload, readerFor(r)),
-    }),
-  );
+/** A message of a registered kind: the payload decoded by the kind's codec (checked before). */
+function readMessage(payload: unknown, r: Reader, h: Header): { kind: string; message: unknown } {
+  const codec = codecs.get(h.tag) as MessageCodec<unknown>;
+  return { kind: h.tag, message: codec.decode(payload, new ReaderOfMessage(r)) };
+}
+
+/**
+ * Decodes a message of kind `only`, or of any registered kind when `only` is undefined; the kind
+ * is checked from the header, before the body is read.
+ */
+function decodeWith(only: string | undefined, bytes: Uint8Array, options: DecodeOptions) {
+  const check = (h: WireHeader): void => {
+    if (h.kind !== 'message') throw new DecodeError(`expected a message, got a ${h.kind}`, 'header.kind');
+    if ((only !== undefined && h.tag !== only) || !codecs.has(h.tag))
+      throw new DecodeError(`unknown message kind '${h.tag}'`, 'header.tag');
+  };
+  return open(bytes, options, check, readMessage);
 }
 
 /**
@@ -119,9 +141,7 @@ export function registerMessage<M>(kind: string, codec: MessageCodec<M>): Messag
     kind,
     encode: (message, options = {}) =>
       seal('message', kind, (w) => codec.encode(message, writerFor(w)), options),
-    decode: (bytes, options = {}) =>
-      decodeWith((k) => (k === kind ? (codec as MessageCodec<unknown>) : undefined), bytes, options)
-        .message as M,
+    decode: (bytes, options = {}) => decodeWith(kind, bytes, options).message as M,
   };
 }
 
@@ -130,5 +150,5 @@ export function decodeMessage(
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): { kind: string; message: unknown } {
-  return decodeWith((k) => codecs.get(k), bytes, options);
+  return decodeWith(undefined, bytes, options);
 }
