@@ -64,8 +64,10 @@ export const fullSizes: Sizes = {
 /**
  * `pnpm bench`, the quick suite: a tenth of the issue's sizes (Automerge alone needs minutes for
  * the full ones on 2 cores), except incremental sync, which keeps a 100k-entry base because its
- * target is about sizes not mattering. The sync server keeps its 100 clients, with 5 ops each per
- * phase instead of 10.
+ * target is about sizes not mattering; in-memory joins of 5k-entry maps (the merge's size, not
+ * 10k: Automerge spends a second building each 10k pair); 40 writers in scenario 7 (Automerge and
+ * Loro spend about 25 ms a writer there). The sync server keeps its 100 clients, with 3 ops each
+ * per phase at 3 a second (300 ops/s in all) instead of 20 at 2.
  */
 export const quickSizes: Sizes = {
   ...fullSizes,
@@ -73,15 +75,16 @@ export const quickSizes: Sizes = {
   overwriteKeys: 1_000,
   fullState: 10_000,
   mergeEach: 5_000,
-  joinEntries: 10_000,
+  joinEntries: 5_000,
   incrementalBases: [10_000, 100_000],
   counterIncrements: 100,
   setAdds: 10_000,
   setRemoves: 5_000,
-  writers: 100,
+  writers: 40,
   sharedKeys: 100,
   memoryEntries: 10_000,
-  serverOps: 5,
+  serverOps: 3,
+  serverRate: 3,
 };
 
 /** Tiny sizes for the harness's own tests. */
@@ -108,8 +111,8 @@ export const tinySizes: Sizes = {
 };
 
 /**
- * Quick runs: at least 1 warm-up and 7 samples. A short body warms up for 150 ms (at most 1,000
- * runs), then is batched into samples of 10 ms and sampled for 100 ms (at most 30 runs): every
+ * Quick runs: at least 1 warm-up and 7 samples. Every body warms up for 150 ms (at most 1,000
+ * runs); a short one is then batched into samples of 10 ms and sampled for 100 ms (at most 30 runs): every
  * library's code is measured after V8 has optimized it, and garbage is forced out only before
  * samples of bodies longer than a batch (see `timeSamples`). `--full`: at least 2 and 11,
  * budgets of 500 ms, 60 runs.

@@ -15,6 +15,12 @@ export interface Environment {
   /** `git rev-parse HEAD`, with `+dirty` when the working tree has changes. */
   readonly commit: string;
   readonly gcExposed: boolean;
+  /**
+   * Where nlbd's packages were loaded from: `dist` (the built JavaScript npm consumers run) or
+   * `src` (TypeScript through tsx, whose transform wraps every closure a call creates in a
+   * `__name` call: nlbd's decoders ran 2-3x slower so, while the peers load untransformed).
+   */
+  readonly nlbdFrom: 'dist' | 'src';
 }
 
 const adaptersDir = new URL('../../packages/adapters/', import.meta.url);
@@ -37,6 +43,10 @@ function gitCommit(): string {
   }
 }
 
+function nlbdFrom(): 'dist' | 'src' {
+  return import.meta.resolve('@nlbd/adapters').includes('/dist/') ? 'dist' : 'src';
+}
+
 /** The environment of this process, with the versions of `libraries`. */
 export function environment(libraries: readonly string[]): Environment {
   return {
@@ -49,5 +59,6 @@ export function environment(libraries: readonly string[]): Environment {
     packages: Object.fromEntries(libraries.map((name) => [name, installedVersion(name)])),
     commit: gitCommit(),
     gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    nlbdFrom: nlbdFrom(),
   };
 }

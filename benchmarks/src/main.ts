@@ -32,6 +32,13 @@ const config: RunConfig = values.full
   ? { sizes: fullSizes, repetitions: fullRepetitions }
   : { sizes: quickSizes, repetitions: quickRepetitions };
 const env = environment([...new Set(chosenAdapters.flatMap((a) => (a.library ? [a.library] : [])))]);
+if (env.nlbdFrom !== 'dist') {
+  console.error(
+    'nlbd is loaded from its TypeScript sources, not from dist/: run `pnpm bench`, which builds the ' +
+      'packages and runs with TSX_TSCONFIG_PATH=tsconfig.run.json (no path aliases to src)',
+  );
+  process.exit(1);
+}
 if (!env.gcExposed)
   console.warn('warning: global.gc is missing (run node with --expose-gc); memory figures include garbage');
 console.log(

@@ -3,10 +3,10 @@ import { type Stats, summarize } from './stats.js';
 
 /**
  * How many times to run a timed body: untimed warm-ups first, then the samples. The optional
- * budgets make a short body's figures steady state, the same for every library: warm-ups
- * continue until V8 has had `warmupMs` of the body to optimize; a sample times as many runs
- * (each on a fresh setup, the time their mean) as fill `batchMs`; samples continue until
- * `sampleMs`. Bodies of `batchMs` or longer get only the minimums.
+ * budgets make the figures steady state, the same for every library: warm-ups continue until V8
+ * has had `warmupMs` of the body to optimize (whatever its length); for a short body, a sample
+ * times as many runs (each on a fresh setup, the time their mean) as fill `batchMs`, and samples
+ * continue until `sampleMs`. Bodies of `batchMs` or longer get the minimum of samples.
  */
 export interface Repetitions {
   /** Warm-ups at least. */
@@ -25,22 +25,98 @@ export interface Repetitions {
   readonly maxWarmups?: number;
 }
 
-/** Collects garbage when node runs with `--expose-gc`, so one sample's garbage is not the next one's pause. */
-export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+type Gc = (options?: { type: 'major' | 'minor' }) => void;
+
+/**
+ * Collects garbage when node runs with `--expose-gc`: everything (`major`), or only the young
+ * generation (`minor`), which leaves the heap's sizing as the library's own allocation made it.
+ */
+export function collectGarbage(type: 'major' | 'minor' = 'major'): void {
+  (globalThis as { gc?: Gc }).gc?.(type === 'minor' ? { type } : undefined);
+}
+
+/** A body to time: `run` on a fresh, untimed `setup()` each time. */
+export interface Timing<C = unknown, R = unknown> {
+  readonly setup: () => C;
+  readonly run: (context: C) => R;
+  /**
+   * Whether to keep each sample's result (default true); false keeps only the last run's, for
+   * bodies that return whole replicas, so that the samples' replicas do not pile up in the heap
+   * every other body's collections must mark.
+   */
+  readonly keepResults?: boolean;
 }
 
 /**
- * Times `run` on a fresh `setup()` each time, in ms; setups and garbage collection stay outside
- * the timed region, and only the bodies count against the budgets. A sample is the mean body time
- * of its batch. Returns the stats, each sample's (last) result (warm-ups excluded), how many
- * warm-ups ran and how many runs each sample holds.
+ * A timed body's samples (ms), each sample's (last) result (unless not kept), the last run's
+ * result, its warm-ups and its runs a sample.
  */
-export function timeSamples<C, R>(
-  repetitions: Repetitions,
-  setup: () => C,
-  run: (context: C) => R,
-): { time: Stats; results: R[]; warmups: number; batch: number } {
+export interface Timed<R = unknown> {
+  readonly time: Stats;
+  readonly results: R[];
+  readonly last: R;
+  readonly warmups: number;
+  readonly batch: number;
+}
+
+/** One body's progress through {@link timeInterleaved}. */
+class Course<C, R> {
+  /** Body time (ms) of the current phase, and wall time, setups included. */
+  spent = 0;
+  wall = 0;
+  runs = 0;
+  batch = 1;
+  /** Under `batchMs` a run on average: gets batches and the sample budget. */
+  short = true;
+  readonly times: number[] = [];
+  readonly results: R[] = [];
+  last!: R;
+
+  constructor(readonly timing: Timing<C, R>) {}
+
+  /** One run; returns its body time. */
+  run(): number {
+    const begin = performance.now();
+    const context = this.timing.setup();
+    const start = performance.now();
+    this.last = this.timing.run(context);
+    const end = performance.now();
+    this.spent += end - start;
+    this.wall += end - begin;
+    this.runs++;
+    return end - start;
+  }
+
+  /** Whether a budget lets the phase go on: `budget` ms of bodies, twice that of wall time, `most` runs. */
+  within(budget: number, most: number): boolean {
+    return this.runs > 0 && this.spent < budget && this.runs < most && this.wall < 2 * budget;
+  }
+
+  reset(): void {
+    this.spent = 0;
+    this.wall = 0;
+    this.runs = 0;
+  }
+}
+
+/**
+ * Times several bodies (one per library, same inputs) side by side, in ms: each warms up on its
+ * own, then their samples are taken in turns, one sample of each body a round (the order
+ * rotating), so that a slow spell of a shared machine falls on every library's samples alike and
+ * the ratios of their medians stay fair. Setups and garbage collection stay outside the timed
+ * region; only bodies count against the budgets. Garbage is collected in full once, before the
+ * warm-ups; before each sample, only the young generation (so no sample pays for the previous
+ * body's short-lived garbage, and the heap keeps the sizes the body's own allocation gave it: a
+ * full collection before a sample shrank the young generation and doubled the time of nlbd's
+ * 10k-entry apply).
+ *
+ * Warm-ups continue, for every body, until `warmupMs` of bodies have run: one warm-up of a 20 ms
+ * body leaves V8's optimization of the library's code half done. A short body (under `batchMs` a
+ * run, on average) is then batched (a sample is the mean of as many runs as fill `batchMs`) and
+ * sampled until `sampleMs`; a longer one gets the minimum of samples. A budget stops once twice
+ * its length of wall time has passed, setups included, and at its most runs.
+ */
+export function timeInterleaved(repetitions: Repetitions, timings: readonly Timing[]): Timed[] {
   const {
     warmup,
     samples,
@@ -50,48 +126,47 @@ export function timeSamples<C, R>(
     maxRuns = 60,
     maxWarmups = 1_000,
   } = repetitions;
-  let result!: R;
-  const timed = (): number => {
-    const context = setup();
-    const start = performance.now();
-    result = run(context);
-    return performance.now() - start;
-  };
+  const courses = timings.map((t) => new Course(t));
   collectGarbage();
-  // The budgets extend only the runs of a short body (under `batchMs` a run, on average): a longer
-  // one's own loops give V8 enough to optimize in one warm-up. They stop once twice their length
-  // of wall time has passed, setups included, and at `most` runs.
-  const extend = (spent: number, runs: number, budget: number, since: number, most: number): boolean =>
-    runs > 0 &&
-    spent / runs < batchMs &&
-    spent < budget &&
-    runs < most &&
-    performance.now() - since < 2 * budget;
-  const started = performance.now();
-  let spent = 0;
-  let warmups = 0;
-  for (; warmups < warmup || extend(spent, warmups, warmupMs, started, maxWarmups); warmups++)
-    spent += timed();
-  // Batches are sized on the warm-ups' mean body time (with no warm-up, one run a sample), and
-  // the samples' runs together stay within maxRuns.
-  const mean = warmups > 0 ? spent / warmups : 0;
-  const room = Math.max(1, Math.floor(maxRuns / samples));
-  const batch = mean > 0 ? Math.min(room, Math.max(1, Math.ceil(batchMs / mean))) : 1;
-  // Garbage is collected before each sample of a long body, so that no sample pays for another's
-  // garbage. Not for batched short bodies: there the forced collection, and the sweeping after
-  // it, would be most of what a sample measured; their own collections are part of their cost.
-  const collect = batch === 1 && mean >= batchMs;
-  const times: number[] = [];
-  const results: R[] = [];
-  const sampling = performance.now();
-  spent = 0;
-  while (times.length < samples || extend(spent, times.length * batch, sampleMs, sampling, maxRuns)) {
-    if (collect) collectGarbage();
-    let total = 0;
-    for (let j = 0; j < batch; j++) total += timed();
-    times.push(total / batch);
-    results.push(result);
-    spent += total;
+  const warmups = courses.map((c) => {
+    while (c.runs < warmup || c.within(warmupMs, maxWarmups)) c.run();
+    // Batches are sized on the warm-ups' mean body time (with no warm-up, one run a sample), and
+    // the samples' runs together stay within maxRuns.
+    const mean = c.runs > 0 ? c.spent / c.runs : 0;
+    const room = Math.max(1, Math.floor(maxRuns / samples));
+    c.batch = mean > 0 ? Math.min(room, Math.max(1, Math.ceil(batchMs / mean))) : 1;
+    c.short = mean < batchMs;
+    const ran = c.runs;
+    c.reset();
+    return ran;
+  });
+  const sampling = (c: Course<unknown, unknown>) =>
+    c.times.length < samples || (c.short && c.within(sampleMs, maxRuns));
+  for (let round = 0; courses.some(sampling); round++) {
+    for (let k = 0; k < courses.length; k++) {
+      const c = courses[(k + round) % courses.length]!;
+      if (!sampling(c)) continue;
+      collectGarbage('minor');
+      let total = 0;
+      for (let j = 0; j < c.batch; j++) total += c.run();
+      c.times.push(total / c.batch);
+      if (c.timing.keepResults !== false) c.results.push(c.last);
+    }
   }
-  return { time: summarize(times), results, warmups, batch };
+  return courses.map((c, i) => ({
+    time: summarize(c.times),
+    results: c.results,
+    last: c.last,
+    warmups: warmups[i]!,
+    batch: c.batch,
+  }));
+}
+
+/** {@link timeInterleaved} of one body. */
+export function timeSamples<C, R>(
+  repetitions: Repetitions,
+  setup: () => C,
+  run: (context: C) => R,
+): Timed<R> {
+  return timeInterleaved(repetitions, [{ setup, run } as Timing])[0] as Timed<R>;
 }

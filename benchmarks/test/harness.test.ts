@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { adapters } from '@nlbd/adapters';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tinySizes } from '../src/config.js';
-import { timeSamples } from '../src/measure.js';
+import { type Timing, timeInterleaved, timeSamples } from '../src/measure.js';
 import { chartSpec, renderSvg } from '../src/report/charts.js';
 import { type RunRecord, toCsv, writeRecord } from '../src/report/files.js';
 import { formatStats } from '../src/report/format.js';
 import { renderTable } from '../src/report/table.js';
 import type { Metric } from '../src/result.js';
 import { runBenchmarks } from '../src/run.js';
-import { scenarios, selectScenarios } from '../src/scenarios/index.js';
+import { type Scenario, scenarios, selectScenarios } from '../src/scenarios/index.js';
+import { timed } from '../src/scenarios/scenario.js';
 import { quantile, summarize } from '../src/stats.js';
 import { evaluateTargets, renderTargets, targets } from '../src/targets.js';
 
@@ -92,6 +93,40 @@ describe('stats', () => {
     expect(setups).toBe(12 + 3 * 4);
   });
 
+  it('timeInterleaved warms each body up on its own, then samples them in turns, the order rotating', () => {
+    const log: string[] = [];
+    const body = (name: string): Timing => ({ setup: () => name, run: (n) => log.push(n as string) });
+    const timed = timeInterleaved({ warmup: 2, samples: 3 }, [
+      body('a'),
+      body('b'),
+      { ...body('c'), keepResults: false },
+    ]);
+    expect(log.join('')).toBe('aabbcc' + 'abc' + 'bca' + 'cab');
+    expect(timed.map((t) => t.warmups)).toEqual([2, 2, 2]);
+    expect(timed.map((t) => t.time.samples.length)).toEqual([3, 3, 3]);
+    expect(timed[0]!.results).toEqual([7, 12, 14]);
+    expect(timed[2]!.results).toEqual([]);
+    expect(timed[2]!.last).toBe(13);
+  });
+
+  it('timeInterleaved gives a long body the warm-up budget but only the minimum of samples', () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const [long, short] = timeInterleaved(
+      { warmup: 1, samples: 3, warmupMs: 20, batchMs: 2, sampleMs: 30, maxRuns: 100 },
+      [{ setup: () => 5, run: busy } as Timing, { setup: () => 0.5, run: busy } as Timing],
+    );
+    // 5 ms bodies warm up until 20 ms: 4 runs; as long bodies, 3 samples of one run each.
+    expect(long!.warmups).toBe(4);
+    expect(long!.batch).toBe(1);
+    expect(long!.time.samples).toHaveLength(3);
+    // 0.5 ms bodies: batches of 4 (2 ms), sampled past the minimum until 30 ms of bodies.
+    expect(short!.batch).toBeGreaterThanOrEqual(3);
+    expect(short!.time.samples.length).toBeGreaterThan(3);
+  });
+
   it('formats a median with its range', () => {
     expect(formatStats(summarize([1.5, 2, 2.5]), 'ms')).toBe('2.00 ms (1.50–2.50)');
     expect(formatStats(summarize([2_500_000]), 'B')).toBe('2.50 MB');
@@ -165,6 +200,58 @@ describe('a tiny run of every scenario on every adapter', () => {
     const svg = await renderSvg(chartSpec(scenarios[1]!, metrics));
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('Full-state sync');
+  });
+});
+
+describe('the runner', () => {
+  it("steps every adapter's run together: each body is timed on all adapters before the next", () => {
+    const log: string[] = [];
+    const twoBodies: Scenario = {
+      id: 'two-bodies',
+      number: 0,
+      title: 'Two bodies',
+      measures: 'the order of the runs',
+      *run(adapter) {
+        const first = yield* timed(
+          () => adapter.name,
+          (name) => log.push(`1${name}`),
+        );
+        const second = yield* timed(
+          () => adapter.name,
+          (name) => log.push(`2${name}`),
+        );
+        return [
+          { metric: 'first', unit: 'ms', stats: first.time },
+          { metric: 'second', unit: 'ms', stats: second.time },
+        ];
+      },
+    };
+    const chosen = adapters.slice(0, 2);
+    const metrics = runBenchmarks([twoBodies], chosen, {
+      sizes: tinySizes,
+      repetitions: { warmup: 1, samples: 2 },
+    });
+    const [x, y] = chosen.map((a) => a.name);
+    expect(log).toEqual([
+      `1${x}`,
+      `1${y}`,
+      `1${x}`,
+      `1${y}`,
+      `1${y}`,
+      `1${x}`,
+      `2${x}`,
+      `2${y}`,
+      `2${x}`,
+      `2${y}`,
+      `2${y}`,
+      `2${x}`,
+    ]);
+    expect(metrics.map((m) => `${m.adapter} ${m.metric} ${m.stats.samples.length}`)).toEqual([
+      `${x} first 2`,
+      `${x} second 2`,
+      `${y} first 2`,
+      `${y} second 2`,
+    ]);
   });
 });
 

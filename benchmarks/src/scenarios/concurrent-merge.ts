@@ -1,7 +1,6 @@
 import type { Adapter, WorkloadReplica } from '@nlbd/adapters';
-import { timeSamples } from '../measure.js';
 import type { Measured } from '../result.js';
-import { check, fill, keys, type Scenario, sameValue } from './scenario.js';
+import { check, fill, keys, type Scenario, sameValue, timed } from './scenario.js';
 
 /** Two replicas that wrote `each` keys apiece concurrently, half of them the same keys. */
 function concurrentPair(adapter: Adapter, each: number): [WorkloadReplica, WorkloadReplica] {
@@ -21,9 +20,8 @@ export const concurrentMerge: Scenario = {
   measures:
     'two replicas each set keys concurrently (half overlapping); encode both and apply each into the other; ' +
     'where the library has one, the in-memory join of two maps',
-  run(adapter, { sizes, repetitions }) {
-    const merge = timeSamples(
-      repetitions,
+  *run(adapter, { sizes }) {
+    const merge = yield* timed(
       () => concurrentPair(adapter, sizes.mergeEach),
       ([a, b]) => {
         const fromA = a.encodeState();
@@ -32,21 +30,22 @@ export const concurrentMerge: Scenario = {
         b.apply(fromA);
         return [a, b] as const;
       },
+      false,
     );
-    const [a, b] = merge.results.at(-1)!;
+    const [a, b] = merge.last;
     check(sameValue(a, b), adapter, 'replicas differ after merging both ways');
     const measured: Measured[] = [{ metric: 'merge both ways', unit: 'ms', stats: merge.time }];
     if (a.joinFrom) {
-      const join = timeSamples(
-        repetitions,
+      const join = yield* timed(
         () => concurrentPair(adapter, sizes.joinEntries),
         ([x, y]) => {
           x.joinFrom!(y);
           return x;
         },
+        false,
       );
       check(
-        Object.keys(join.results.at(-1)!.value().map).length === sizes.joinEntries * 1.5,
+        Object.keys(join.last.value().map).length === sizes.joinEntries * 1.5,
         adapter,
         'the in-memory join lost entries',
       );

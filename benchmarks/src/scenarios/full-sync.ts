@@ -1,5 +1,4 @@
-import { timeSamples } from '../measure.js';
-import { bytes, filled, type Scenario, shipToEmpty } from './scenario.js';
+import { bytes, filled, type Scenario, shipToEmpty, timed } from './scenario.js';
 
 /** Scenario 2: ship a whole map to a replica that has nothing. */
 export const fullSync: Scenario = {
@@ -8,12 +7,11 @@ export const fullSync: Scenario = {
   title: 'Full-state sync',
   measures:
     'encode a replica holding the whole map, then decode and merge it into an empty replica (and read it all out)',
-  run(adapter, { sizes, repetitions }) {
+  *run(adapter, { sizes }) {
     const source = filled(adapter, 'a', sizes.fullState);
-    const { encode, apply, state } = shipToEmpty(adapter, source, repetitions);
+    const { encode, apply, state } = yield* shipToEmpty(adapter, source);
     // Some libraries decode lazily (Loro), so also time reading every entry back out.
-    const readOut = timeSamples(
-      repetitions,
+    const readOut = yield* timed(
       () => adapter.createReplica('b'),
       (r) => {
         r.apply(state);

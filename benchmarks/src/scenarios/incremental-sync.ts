@@ -1,6 +1,5 @@
-import { timeSamples } from '../measure.js';
 import type { Measured } from '../result.js';
-import { bytes, check, filled, keys, type Scenario, sameValue } from './scenario.js';
+import { bytes, check, filled, keys, type Scenario, sameValue, timed } from './scenario.js';
 
 /** Scenario 4: after a large map is in sync, a few more edits travel as an update. */
 export const incrementalSync: Scenario = {
@@ -10,24 +9,31 @@ export const incrementalSync: Scenario = {
   measures:
     'with a large map in sync on two replicas, one makes a few more sets (one batch); ' +
     'time for the digest, the update since it and its apply, and the update’s bytes',
-  run(adapter, { sizes, repetitions }) {
-    return sizes.incrementalBases.flatMap((base): Measured[] => {
+  *run(adapter, { sizes }) {
+    // Every base gets the same edits, so that the base's size is the only difference between
+    // their updates: keys spread over the smallest base, shifted by one each sample, and values
+    // from -1 to -31 (one byte in msgpack whatever the number of samples), a key's new value
+    // never its last one (its next edit is `step` rounds later, and 31 does not divide `step`
+    // at these sizes).
+    const span = Math.min(...sizes.incrementalBases);
+    const step = Math.floor(span / sizes.incrementalSets) || 1;
+    const measured: Measured[] = [];
+    for (const base of sizes.incrementalBases) {
       const a = filled(adapter, 'a', base);
       const b = adapter.createReplica('b');
       b.apply(a.encodeState());
       const list = keys(base);
-      // Overwrites spread over the whole map, different ones each sample.
-      const step = Math.floor(base / sizes.incrementalSets) || 1;
       let round = 0;
       const edit = () => {
         round++;
         a.transact(() => {
-          for (let j = 0; j < sizes.incrementalSets; j++) a.mapSet(list[(j * step + round) % base]!, -round);
+          for (let j = 0; j < sizes.incrementalSets; j++)
+            a.mapSet(list[(j * step + round) % span]!, -1 - (round % 31));
         });
         return b;
       };
       let digest: Uint8Array = new Uint8Array();
-      const update = timeSamples(repetitions, edit, (receiver) => {
+      const update = yield* timed(edit, (receiver) => {
         digest = receiver.digest();
         const delta = a.encodeSince(digest);
         receiver.apply(delta);
@@ -35,11 +41,12 @@ export const incrementalSync: Scenario = {
       });
       check(sameValue(a, b), adapter, `replicas differ after incremental sync over ${base} entries`);
       const at = `@${base}`;
-      return [
+      measured.push(
         { metric: `digest + update + apply ${at}`, unit: 'ms', stats: update.time },
         bytes(`update bytes ${at}`, update.results),
         bytes(`digest bytes ${at}`, [digest]),
-      ];
-    });
+      );
+    }
+    return measured;
   },
 };

@@ -9,7 +9,7 @@ import { orSet } from './or-set.js';
 import type { Scenario } from './scenario.js';
 import { server } from './server.js';
 
-export type { Scenario } from './scenario.js';
+export type { Scenario, ScenarioRun } from './scenario.js';
 
 /** The scenarios 1 to 8, in order, then the sync server's (9). */
 export const scenarios: readonly Scenario[] = [

@@ -1,7 +1,6 @@
 import type { WorkloadReplica } from '@nlbd/adapters';
-import { timeSamples } from '../measure.js';
 import { summarize } from '../stats.js';
-import { check, keys, type Scenario, sameValue } from './scenario.js';
+import { check, keys, type Scenario, sameValue, timed } from './scenario.js';
 
 /** Scenario 7: many replicas write a shared map concurrently, then everyone syncs through a hub. */
 export const manyWriters: Scenario = {
@@ -11,7 +10,7 @@ export const manyWriters: Scenario = {
   measures:
     'writers each set a few keys of a shared map concurrently; then a hub pulls from every writer and every ' +
     'writer pulls from the hub (digest + update each way); time, bytes sent, final state size',
-  run(adapter, { sizes, repetitions }) {
+  *run(adapter, { sizes }) {
     const shared = keys(sizes.sharedKeys);
     const writers = () =>
       Array.from({ length: sizes.writers }, (_, w) => {
@@ -24,7 +23,7 @@ export const manyWriters: Scenario = {
       });
     // Only the last sample's replicas are kept, for the check: a thousand documents a sample add up.
     let last: { hub: WorkloadReplica; all: WorkloadReplica[] } | undefined;
-    const sync = timeSamples(repetitions, writers, (all) => {
+    const sync = yield* timed(writers, (all) => {
       const hub = adapter.createReplica('hub');
       let sent = 0;
       const pull = (to: WorkloadReplica, from: WorkloadReplica) => {

@@ -1,5 +1,4 @@
-import { timeSamples } from '../measure.js';
-import { bytes, check, keys, type Scenario, shipToEmpty } from './scenario.js';
+import { bytes, check, keys, type Scenario, shipToEmpty, timed } from './scenario.js';
 
 /** Scenario 6: a large set with half its elements removed, shipped to an empty replica. */
 export const orSet: Scenario = {
@@ -7,10 +6,9 @@ export const orSet: Scenario = {
   number: 6,
   title: 'OR-Set',
   measures: 'add elements and remove half of them (one batch), then encode and merge into an empty replica',
-  run(adapter, { sizes, repetitions }) {
+  *run(adapter, { sizes }) {
     const elements = keys(sizes.setAdds);
-    const local = timeSamples(
-      repetitions,
+    const local = yield* timed(
       () => adapter.createReplica('a'),
       (r) => {
         r.transact(() => {
@@ -19,9 +17,9 @@ export const orSet: Scenario = {
         });
         return r;
       },
+      false,
     );
-    const source = local.results.at(-1)!;
-    const { encode, apply: merge, received } = shipToEmpty(adapter, source, repetitions);
+    const { encode, apply: merge, received } = yield* shipToEmpty(adapter, local.last);
     check(received.value().set.length === sizes.setAdds - sizes.setRemoves, adapter, 'wrong set size');
     return [
       { metric: 'add + remove', unit: 'ms', stats: local.time },

@@ -1,6 +1,6 @@
 import type { Adapter, WorkloadReplica } from '@nlbd/adapters';
 import type { RunConfig } from '../config.js';
-import { type Repetitions, timeSamples } from '../measure.js';
+import type { Timed, Timing } from '../measure.js';
 import type { Measured } from '../result.js';
 import { summarize } from '../stats.js';
 
@@ -16,10 +16,29 @@ export interface Scenario {
   /** The adapters it applies to, by name; every adapter when absent. */
   readonly adapters?: readonly string[];
   /**
-   * Measures `adapter`. Throws when the adapter's replicas end up wrong (unequal after a merge,
-   * missing entries): a fast wrong answer is not a result.
+   * Measures `adapter`: a generator that yields each body to time ({@link timed}) and returns the
+   * metrics. The runner steps every adapter's run together and times their bodies side by side
+   * (`timeInterleaved`), so the ratios between libraries come from the same spell of the machine.
+   * A scenario that times nothing in this process returns its metrics directly. Throws when the
+   * adapter's replicas end up wrong (unequal after a merge, missing entries): a fast wrong answer
+   * is not a result.
    */
-  run(adapter: Adapter, config: RunConfig): Measured[];
+  run(adapter: Adapter, config: RunConfig): ScenarioRun | Measured[];
+}
+
+/** A scenario's run on one adapter: yields the bodies to time, gets their timings back. */
+export type ScenarioRun = Generator<Timing, Measured[], Timed>;
+
+/**
+ * Times `run` on a fresh `setup()` each time, side by side with the other adapters' same body:
+ * `const t = yield* timed(setup, run)`. `keepResults: false` keeps only the last run's result.
+ */
+export function* timed<C, R>(
+  setup: () => C,
+  run: (context: C) => R,
+  keepResults = true,
+): Generator<Timing, Timed<R>, Timed> {
+  return (yield { setup, run, keepResults } as Timing) as Timed<R>;
 }
 
 const keyCache = new Map<number, string[]>();
@@ -68,24 +87,23 @@ export function bytes(metric: string, results: readonly Uint8Array[]): Measured 
 
 /**
  * Times encoding `source`'s full state and applying it into a fresh empty replica; checks the
- * receiver ends equal to the sender. Returns the timings, the states and the last receiver.
+ * receiver ends equal to the sender. Returns the timings, the state and the last receiver.
  */
-export function shipToEmpty(adapter: Adapter, source: WorkloadReplica, repetitions: Repetitions) {
-  const encode = timeSamples(
-    repetitions,
+export function* shipToEmpty(adapter: Adapter, source: WorkloadReplica) {
+  const encode = yield* timed(
     () => source,
     (r) => r.encodeState(),
   );
   const state = encode.results[0]!;
-  const apply = timeSamples(
-    repetitions,
+  const apply = yield* timed(
     () => adapter.createReplica('b'),
     (r) => {
       r.apply(state);
       return r;
     },
+    false,
   );
-  const received = apply.results.at(-1)!;
+  const received = apply.last;
   check(sameValue(source, received), adapter, 'the receiver differs from the sender');
   return { encode, apply, state, received };
 }
