@@ -62,7 +62,10 @@ export function open<T>(
     }
     check(h);
     if (h.empty && bottom !== undefined) return bottom();
-    const [table, payload] = asTuple(unpackChecked(readBody(bytes, h, limits), limits), 2, 'body');
+    const data = h.compressed
+      ? unpackChecked(readBody(bytes, h, limits), limits)
+      : unpackChecked(bytes, limits, 7 + h.tag.length);
+    const [table, payload] = asTuple(data, 2, 'body');
     return read(payload, new Reader(table, limits, h.minor), h);
   } catch (error) {
     if (error instanceof DecodeError) throw error;

@@ -123,13 +123,13 @@ function readTag(bytes: Uint8Array, length: number): string {
     if (tag.length === length && tagAt(bytes, tag)) return tag;
   }
   if (length === 0) throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
-  let tag = '';
   for (let i = 7; i < 7 + length; i++) {
     const c = bytes[i] as number;
     if (c < 0x21 || c > 0x7e)
       throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
-    tag += String.fromCharCode(c);
   }
+  // One flat string, not a rope of characters: every later read of a rope goes through its links.
+  const tag = String.fromCharCode.apply(null, bytes.subarray(7, 7 + length) as unknown as number[]);
   if (recentTags.length >= 16) recentTags.pop();
   recentTags.unshift(tag);
   return tag;

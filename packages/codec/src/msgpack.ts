@@ -26,35 +26,39 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 let src: Uint8Array = EMPTY;
 let view: DataView | undefined;
 let pos = 0;
+/** Where the body starts in `src`: positions in errors count from there. */
+let base = 0;
 let entries = 0;
 let maxEntries = 0;
 let maxDepth = 0;
 
 function fail(reason: string, at: number): never {
-  throw new DecodeError(`${reason} (at byte ${at} of the body)`, 'body');
+  throw new DecodeError(`${reason} (at byte ${at - base} of the body)`, 'body');
 }
 
 /**
- * The one msgpack value `body` holds, of the plain-data subset nlbd uses, read in one bounded
+ * The one msgpack value the body (`bytes` from `start` to the end; a view would cost more than
+ * reading a small message) holds, of the plain-data subset nlbd uses, read in one bounded
  * pass: every declared length is checked against the bytes that remain before anything is
  * allocated for it, nesting stays within `maxDepth`, the items of all arrays and maps together
  * stay within `maxEntries`, strings are well-formed UTF-8, map keys are distinct, and nothing
  * follows the value. Refused outright: extension types (so no timestamps, records, `undefined`
  * or structured clones), 64-bit integer types (nlbd writes integers beyond 32 bits as float64)
  * and the reserved byte 0xc1. Maps decode as `Map`s (so a key `'__proto__'` stays an ordinary
- * key), bin as fresh `Uint8Array`s that share nothing with `body`. Every failure is a
+ * key), bin as fresh `Uint8Array`s that share nothing with `bytes`. Every failure is a
  * `DecodeError`.
  */
-export function unpackChecked(body: Uint8Array, limits: ResolvedLimits): unknown {
-  src = body;
+export function unpackChecked(bytes: Uint8Array, limits: ResolvedLimits, start = 0): unknown {
+  src = bytes;
   view = undefined;
-  pos = 0;
+  pos = start;
+  base = start;
   entries = 0;
   maxEntries = limits.maxEntries;
   maxDepth = limits.maxDepth;
   try {
     const value = read(0);
-    if (pos !== body.length) fail(`${body.length - pos} bytes follow the value`, pos);
+    if (pos !== bytes.length) fail(`${bytes.length - pos} bytes follow the value`, pos);
     return value;
   } finally {
     src = EMPTY;
