@@ -74,10 +74,11 @@ class Course<C, R> {
 
   constructor(readonly timing: Timing<C, R>) {}
 
-  /** One run; returns its body time. */
-  run(): number {
+  /** One run; returns its body time. `collect`: collect the young generation after the setup. */
+  run(collect = false): number {
     const begin = performance.now();
     const context = this.timing.setup();
+    if (collect) collectGarbage('minor');
     const start = performance.now();
     this.last = this.timing.run(context);
     const end = performance.now();
@@ -105,10 +106,11 @@ class Course<C, R> {
  * rotating), so that a slow spell of a shared machine falls on every library's samples alike and
  * the ratios of their medians stay fair. Setups and garbage collection stay outside the timed
  * region; only bodies count against the budgets. Garbage is collected in full once, before the
- * warm-ups; before each sample, only the young generation (so no sample pays for the previous
- * body's short-lived garbage, and the heap keeps the sizes the body's own allocation gave it: a
- * full collection before a sample shrank the young generation and doubled the time of nlbd's
- * 10k-entry apply).
+ * warm-ups. A long body's sample collects the young generation between its setup and the body,
+ * so the body does not pay for copying what its setup just built (nor for another library's
+ * garbage); a short body's batch collects nothing, its own collections being part of its steady
+ * state. Full collections before samples were tried and dropped: every library's next run went 2
+ * to 4 times slower (nlbd's 10k-entry merge 26 ms against 6.8 ms, Yjs's 93 ms against 24 ms).
  *
  * Warm-ups continue, for every body, until `warmupMs` of bodies have run: one warm-up of a 20 ms
  * body leaves V8's optimization of the library's code half done. A short body (under `batchMs` a
@@ -146,9 +148,8 @@ export function timeInterleaved(repetitions: Repetitions, timings: readonly Timi
     for (let k = 0; k < courses.length; k++) {
       const c = courses[(k + round) % courses.length]!;
       if (!sampling(c)) continue;
-      collectGarbage('minor');
       let total = 0;
-      for (let j = 0; j < c.batch; j++) total += c.run();
+      for (let j = 0; j < c.batch; j++) total += c.run(!c.short);
       c.times.push(total / c.batch);
       if (c.timing.keepResults !== false) c.results.push(c.last);
     }
