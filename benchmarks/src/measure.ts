@@ -4,9 +4,9 @@ import { type Stats, summarize } from './stats.js';
 /**
  * How many times to run a timed body: untimed warm-ups first, then the samples. The optional
  * budgets make the figures steady state, the same for every library: warm-ups continue until V8
- * has had `warmupMs` of the body to optimize (whatever its length); for a short body, a sample
- * times as many runs (each on a fresh setup, the time their mean) as fill `batchMs`, and samples
- * continue until `sampleMs`. Bodies of `batchMs` or longer get the minimum of samples.
+ * has had `warmupMs` of the body to optimize, and samples until they hold `sampleMs` of bodies;
+ * for a short body, a sample times as many runs (each on a fresh setup, the time their mean) as
+ * fill `batchMs`.
  */
 export interface Repetitions {
   /** Warm-ups at least. */
@@ -66,7 +66,7 @@ class Course<C, R> {
   wall = 0;
   runs = 0;
   batch = 1;
-  /** Under `batchMs` a run on average: gets batches and the sample budget. */
+  /** Under `batchMs` a run on average: batched, and no collection before its runs. */
   short = true;
   readonly times: number[] = [];
   readonly results: R[] = [];
@@ -114,9 +114,11 @@ class Course<C, R> {
  *
  * Warm-ups continue, for every body, until `warmupMs` of bodies have run: one warm-up of a 20 ms
  * body leaves V8's optimization of the library's code half done. A short body (under `batchMs` a
- * run, on average) is then batched (a sample is the mean of as many runs as fill `batchMs`) and
- * sampled until `sampleMs`; a longer one gets the minimum of samples. A budget stops once twice
- * its length of wall time has passed, setups included, and at its most runs.
+ * run, on average) is then batched (a sample is the mean of as many runs as fill `batchMs`).
+ * Samples continue past the minimum until `sampleMs` of bodies, so a body of a few ms, whose
+ * samples scatter most with the collections that land in them, gets more than the minimum. A
+ * budget stops once twice its length of wall time has passed, setups included, and at its most
+ * runs.
  */
 export function timeInterleaved(repetitions: Repetitions, timings: readonly Timing[]): Timed[] {
   const {
@@ -142,8 +144,7 @@ export function timeInterleaved(repetitions: Repetitions, timings: readonly Timi
     c.reset();
     return ran;
   });
-  const sampling = (c: Course<unknown, unknown>) =>
-    c.times.length < samples || (c.short && c.within(sampleMs, maxRuns));
+  const sampling = (c: Course<unknown, unknown>) => c.times.length < samples || c.within(sampleMs, maxRuns);
   for (let round = 0; courses.some(sampling); round++) {
     for (let k = 0; k < courses.length; k++) {
       const c = courses[(k + round) % courses.length]!;

@@ -109,20 +109,29 @@ describe('stats', () => {
     expect(timed[2]!.last).toBe(13);
   });
 
-  it('timeInterleaved gives a long body the warm-up budget but only the minimum of samples', () => {
+  it('timeInterleaved gives every body the warm-up and sample budgets, and batches only short ones', () => {
     const busy = (ms: number) => {
       const end = performance.now() + ms;
       while (performance.now() < end);
     };
-    const [long, short] = timeInterleaved(
+    const [long, medium, short] = timeInterleaved(
       { warmup: 1, samples: 3, warmupMs: 20, batchMs: 2, sampleMs: 30, maxRuns: 100 },
-      [{ setup: () => 5, run: busy } as Timing, { setup: () => 0.5, run: busy } as Timing],
+      [
+        { setup: () => 12, run: busy } as Timing,
+        { setup: () => 4, run: busy } as Timing,
+        { setup: () => 0.5, run: busy } as Timing,
+      ],
     );
-    // 5 ms bodies warm up until 20 ms: 4 runs; as long bodies, 3 samples of one run each.
-    expect(long!.warmups).toBe(4);
+    // 12 ms bodies: warm-ups until 20 ms (2 runs); the minimum of 3 samples already passes 30 ms.
+    expect(long!.warmups).toBe(2);
     expect(long!.batch).toBe(1);
     expect(long!.time.samples).toHaveLength(3);
-    // 0.5 ms bodies: batches of 4 (2 ms), sampled past the minimum until 30 ms of bodies.
+    // 4 ms bodies: 5 warm-ups, unbatched samples past the minimum until 30 ms (about 8).
+    expect(medium!.warmups).toBeGreaterThanOrEqual(4);
+    expect(medium!.batch).toBe(1);
+    expect(medium!.time.samples.length).toBeGreaterThan(3);
+    expect(medium!.time.samples.length).toBeLessThanOrEqual(8);
+    // 0.5 ms bodies: batches of about 4 (2 ms), sampled past the minimum until 30 ms of bodies.
     expect(short!.batch).toBeGreaterThanOrEqual(3);
     expect(short!.time.samples.length).toBeGreaterThan(3);
   });
