@@ -57,19 +57,20 @@ describe('stats', () => {
       { warmup: 1, samples: 3, warmupMs: 5, batchMs: 3, sampleMs: 12, maxRuns: 40 },
       () => ++setups,
       (n) => {
-        busy(1);
+        busy(0.2);
         return n;
       },
     );
-    // Warm-ups of 1 ms or more until 5 ms, then samples of batches of about 3 ms until 12 ms.
+    // Warm-ups of 0.2 ms or more until 5 ms, then samples of batches of about 3 ms until 12 ms.
     expect(slow.warmups).toBeGreaterThanOrEqual(2);
-    expect(slow.warmups).toBeLessThanOrEqual(5);
+    expect(slow.warmups).toBeLessThanOrEqual(25);
     expect(slow.batch).toBeGreaterThanOrEqual(2);
     expect(slow.time.samples.length).toBeGreaterThanOrEqual(3);
-    expect(slow.time.min).toBeGreaterThanOrEqual(1);
+    expect(slow.time.min).toBeGreaterThanOrEqual(0.2);
     expect(setups).toBe(slow.warmups + slow.time.samples.length * slow.batch);
+    // Samples stop at 12 ms of bodies, or at 40 runs.
     const sampled = slow.time.samples.reduce((sum, t) => sum + t * slow.batch, 0);
-    expect(sampled).toBeGreaterThanOrEqual(12);
+    expect(sampled >= 12 || slow.time.samples.length * slow.batch >= 40).toBe(true);
     expect(slow.results.at(-1)).toBe(setups);
     // A body of no measurable length hits the caps: 12 warm-ups, then samples of 12 / 3 = 4 runs
     // until the samples hold 12 runs.
@@ -115,24 +116,26 @@ describe('stats', () => {
       while (performance.now() < end);
     };
     const [long, medium, short] = timeInterleaved(
-      { warmup: 1, samples: 3, warmupMs: 20, batchMs: 2, sampleMs: 30, maxRuns: 100 },
+      { warmup: 1, samples: 3, warmupMs: 20, batchMs: 0.5, sampleMs: 30, maxRuns: 100 },
       [
         { setup: () => 12, run: busy } as Timing,
-        { setup: () => 4, run: busy } as Timing,
-        { setup: () => 0.5, run: busy } as Timing,
+        { setup: () => 1, run: busy } as Timing,
+        { setup: () => 0.05, run: busy } as Timing,
       ],
     );
-    // 12 ms bodies: warm-ups until 20 ms (2 runs); the minimum of 3 samples already passes 30 ms.
-    expect(long!.warmups).toBe(2);
+    // Bounds that hold however slow the machine is (a busy body takes at least its ms).
+    // 12 ms bodies: warm-ups until 20 ms (at most 2); the minimum of 3 samples passes 30 ms.
+    expect(long!.warmups).toBeGreaterThanOrEqual(1);
+    expect(long!.warmups).toBeLessThanOrEqual(2);
     expect(long!.batch).toBe(1);
     expect(long!.time.samples).toHaveLength(3);
-    // 4 ms bodies: 5 warm-ups, unbatched samples past the minimum until 30 ms (about 8).
-    expect(medium!.warmups).toBeGreaterThanOrEqual(4);
+    // 1 ms bodies, longer than a batch: unbatched, sampled past the minimum towards 30 ms.
+    expect(medium!.warmups).toBeLessThanOrEqual(20);
     expect(medium!.batch).toBe(1);
     expect(medium!.time.samples.length).toBeGreaterThan(3);
-    expect(medium!.time.samples.length).toBeLessThanOrEqual(8);
-    // 0.5 ms bodies: batches of about 4 (2 ms), sampled past the minimum until 30 ms of bodies.
-    expect(short!.batch).toBeGreaterThanOrEqual(3);
+    expect(medium!.time.samples.length).toBeLessThanOrEqual(30);
+    // 0.05 ms bodies: batched into samples of about 0.5 ms, sampled past the minimum.
+    expect(short!.batch).toBeGreaterThanOrEqual(2);
     expect(short!.time.samples.length).toBeGreaterThan(3);
   });
 
