@@ -37,6 +37,9 @@ function writePart<S>(crdt: Crdt<S, unknown>, state: S, w: MessageWriter): unkno
 /** What a received document message joins into a replica's states, in wire order. */
 type Joiners = ((target: unknown) => boolean)[];
 
+/** Where a part's errors point. */
+const PART_PATHS = PARTS.map((_, i) => `document[${i}]`);
+
 /** The joiner of a nil (bottom) part: joins nothing. */
 const joinNothing = (): boolean => false;
 
@@ -58,7 +61,7 @@ const DocumentMessage = registerMessage<Document>('nlbd.adapter.document', {
     if (parts.length !== PARTS.length) r.fail(`expected ${PARTS.length} parts`, 'document');
     const joiners: Joiners = new Array(PARTS.length);
     for (let i = 0; i < PARTS.length; i++)
-      joiners[i] = parts[i] === null ? joinNothing : r.joiner(PARTS[i]!, parts[i], `document[${i}]`);
+      joiners[i] = parts[i] === null ? joinNothing : r.joiner(PARTS[i]!, parts[i], PART_PATHS[i]!);
     return joiners;
   },
 });

@@ -41,15 +41,17 @@ export function seal(
 
 /**
  * Runs `read` on the payload of `bytes` after the envelope and structure checks (or `bottom` if
- * the message is flagged empty: only states and deltas are); every failure, from any layer,
+ * the message is flagged empty: only states and deltas are); `check` sees the header (and `arg`,
+ * so that it need not be a closure) before the body is read. Every failure, from any layer,
  * leaves as a `DecodeError`.
  */
-export function open<T>(
+export function open<T, A = undefined>(
   bytes: Uint8Array,
   options: DecodeLimits,
-  check: (h: WireHeader) => void,
+  check: (h: WireHeader, arg: A) => void,
   read: (payload: unknown, r: Reader, h: Header) => T,
   bottom?: () => T,
+  arg?: A,
 ): T {
   try {
     const limits: ResolvedLimits = resolveLimits(options);
@@ -60,7 +62,7 @@ export function open<T>(
         'header',
       );
     }
-    check(h);
+    check(h, arg as A);
     if (h.empty && bottom !== undefined) return bottom();
     const data = h.compressed
       ? unpackChecked(readBody(bytes, h, limits), limits)

@@ -20,9 +20,9 @@ export const pncounterCodec: StateCodec<PNCounterState> = {
     return [rows.flatMap(([i, e]) => [i, e.inc, e.dec])];
   },
   read(x, r, path) {
-    const a = asArray(asTuple(x, 1, path)[0], `${path}.totals`);
-    if (a.length % 3 !== 0) fail('expected index, inc, dec triples', `${path}.totals`);
     const totals = `${path}.totals`;
+    const a = asArray(asTuple(x, 1, path)[0], totals);
+    if (a.length % 3 !== 0) fail('expected index, inc, dec triples', totals);
     const out: PNCounterState = new Map();
     let last = -1;
     for (let i = 0; i < a.length; i += 3) {

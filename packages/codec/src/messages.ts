@@ -109,18 +109,23 @@ function readMessage(payload: unknown, r: Reader, h: Header): { kind: string; me
   return { kind: h.tag, message: codec.decode(payload, new ReaderOfMessage(r)) };
 }
 
+/** Refuses a header that is not a message of kind `only` (of any registered kind if undefined). */
+function checkMessage(h: WireHeader, only: string | undefined): void {
+  if (h.kind !== 'message') throw new DecodeError(`expected a message, got a ${h.kind}`, 'header.kind');
+  if ((only !== undefined && h.tag !== only) || !codecs.has(h.tag))
+    throw new DecodeError(`unknown message kind '${h.tag}'`, 'header.tag');
+}
+
 /**
  * Decodes a message of kind `only`, or of any registered kind when `only` is undefined; the kind
  * is checked from the header, before the body is read.
  */
 function decodeWith(only: string | undefined, bytes: Uint8Array, options: DecodeOptions) {
-  const check = (h: WireHeader): void => {
-    if (h.kind !== 'message') throw new DecodeError(`expected a message, got a ${h.kind}`, 'header.kind');
-    if ((only !== undefined && h.tag !== only) || !codecs.has(h.tag))
-      throw new DecodeError(`unknown message kind '${h.tag}'`, 'header.tag');
-  };
-  return open(bytes, options, check, readMessage);
+  return open(bytes, options, checkMessage, readMessage, undefined, only);
 }
+
+/** The options of a decode given none. */
+const NO_OPTIONS: DecodeOptions = Object.freeze({});
 
 /**
  * Registers a message kind (a tag of 1-255 printable ASCII characters, e.g. `'sync.delta'`) for
@@ -141,14 +146,14 @@ export function registerMessage<M>(kind: string, codec: MessageCodec<M>): Messag
     kind,
     encode: (message, options = {}) =>
       seal('message', kind, (w) => codec.encode(message, writerFor(w)), options),
-    decode: (bytes, options = {}) => decodeWith(kind, bytes, options).message as M,
+    decode: (bytes, options = NO_OPTIONS) => decodeWith(kind, bytes, options).message as M,
   };
 }
 
 /** Decodes a message of any registered kind, for dispatch on `kind`. */
 export function decodeMessage(
   bytes: Uint8Array,
-  options: DecodeOptions = {},
+  options: DecodeOptions = NO_OPTIONS,
 ): { kind: string; message: unknown } {
   return decodeWith(undefined, bytes, options);
 }
