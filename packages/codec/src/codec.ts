@@ -11,7 +11,7 @@ import {
 } from './envelope.js';
 import type { StateCodec } from './layout.js';
 import { type DecodeLimits, type ResolvedLimits, resolveLimits } from './limits.js';
-import { pack, unpackChecked } from './msgpack.js';
+import { pack } from './msgpack.js';
 import { lookup } from './registry.js';
 import { asTuple, Reader, Writer } from './wire.js';
 
@@ -64,10 +64,7 @@ export function open<T, A = undefined>(
     }
     check(h, arg as A);
     if (h.empty && bottom !== undefined) return bottom();
-    const data = h.compressed
-      ? unpackChecked(readBody(bytes, h, limits), limits)
-      : unpackChecked(bytes, limits, 7 + h.tag.length);
-    const [table, payload] = asTuple(data, 2, 'body');
+    const [table, payload] = asTuple(readBody(bytes, h, limits), 2, 'body');
     return read(payload, new Reader(table, limits, h.minor), h);
   } catch (error) {
     if (error instanceof DecodeError) throw error;

@@ -1,6 +1,7 @@
 import { DecodeError, ValidationError } from '@nlbd/core';
 import { deflateSync, Inflate } from 'fflate';
 import type { ResolvedLimits } from './limits.js';
+import { unpackChecked } from './msgpack.js';
 
 /** The two bytes every nlbd message starts with: ASCII `nl`. */
 export const MAGIC: readonly [number, number] = [0x6e, 0x6c];
@@ -181,13 +182,14 @@ export function inflateBounded(data: Uint8Array, max: number, path: string): Uin
 }
 
 /**
- * The msgpack body of `bytes` (whose header is `h`), inflated if compressed. A compressed body
- * declares its inflated length, which must be within `maxBytes`; inflation stops as soon as it
- * would pass that length (see {@link inflateBounded}).
+ * The msgpack value the body of `bytes` (whose header is `h`) holds, read by `unpackChecked`: in
+ * place, or inflated first if compressed. A compressed body declares its inflated length, which
+ * must be within `maxBytes`; inflation stops as soon as it would pass that length (see
+ * {@link inflateBounded}).
  */
-export function readBody(bytes: Uint8Array, h: Header, limits: ResolvedLimits): Uint8Array {
+export function readBody(bytes: Uint8Array, h: Header, limits: ResolvedLimits): unknown {
   const start = 7 + h.tag.length;
-  if (!h.compressed) return bytes.subarray(start);
+  if (!h.compressed) return unpackChecked(bytes, limits, start);
   if (bytes.length < start + 4)
     throw new DecodeError('truncated length of the compressed body', 'header.length');
   const declared = new DataView(bytes.buffer, bytes.byteOffset + start, 4).getUint32(0);
@@ -200,5 +202,5 @@ export function readBody(bytes: Uint8Array, h: Header, limits: ResolvedLimits): 
   const body = inflateBounded(bytes.subarray(start + 4), declared, 'body');
   if (body.length !== declared)
     throw new DecodeError(`body inflates to ${body.length} bytes, not ${declared}`, 'body');
-  return body;
+  return unpackChecked(body, limits);
 }
