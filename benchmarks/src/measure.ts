@@ -66,7 +66,7 @@ class Course<C, R> {
   wall = 0;
   runs = 0;
   batch = 1;
-  /** Under `batchMs` a run on average: batched, and no collection before its runs. */
+  /** Under `batchMs` a run on average: batched, and no collection between setup and body. */
   short = true;
   readonly times: number[] = [];
   readonly results: R[] = [];
@@ -162,13 +162,4 @@ export function timeInterleaved(repetitions: Repetitions, timings: readonly Timi
     warmups: warmups[i]!,
     batch: c.batch,
   }));
-}
-
-/** {@link timeInterleaved} of one body. */
-export function timeSamples<C, R>(
-  repetitions: Repetitions,
-  setup: () => C,
-  run: (context: C) => R,
-): Timed<R> {
-  return timeInterleaved(repetitions, [{ setup, run } as Timing])[0] as Timed<R>;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { adapters } from '@nlbd/adapters';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tinySizes } from '../src/config.js';
-import { type Timing, timeInterleaved, timeSamples } from '../src/measure.js';
+import { type Repetitions, type Timed, type Timing, timeInterleaved } from '../src/measure.js';
 import { chartSpec, renderSvg } from '../src/report/charts.js';
 import { type RunRecord, toCsv, writeRecord } from '../src/report/files.js';
 import { formatStats } from '../src/report/format.js';
@@ -15,6 +15,11 @@ import { type Scenario, scenarios, selectScenarios } from '../src/scenarios/inde
 import { timed } from '../src/scenarios/scenario.js';
 import { quantile, summarize } from '../src/stats.js';
 import { evaluateTargets, renderTargets, targets } from '../src/targets.js';
+
+/** `run` on a fresh `setup()` each time, timed alone. */
+function timeOne<C, R>(repetitions: Repetitions, setup: () => C, run: (context: C) => R): Timed<R> {
+  return timeInterleaved(repetitions, [{ setup, run } as Timing])[0] as Timed<R>;
+}
 
 describe('stats', () => {
   it('median, min and max of odd and even counts', () => {
@@ -34,9 +39,9 @@ describe('stats', () => {
     expect(() => quantile([1], 1.5)).toThrow(RangeError);
   });
 
-  it('timeSamples runs warm-ups untimed and keeps one result per sample', () => {
+  it('timeInterleaved of one body runs warm-ups untimed and keeps one result per sample', () => {
     let setups = 0;
-    const { time, results } = timeSamples(
+    const { time, results } = timeOne(
       { warmup: 2, samples: 7 },
       () => ++setups,
       (n) => n * 10,
@@ -47,13 +52,13 @@ describe('stats', () => {
     expect(time.min).toBeLessThanOrEqual(time.median);
   });
 
-  it('timeSamples spends its budgets on short bodies: more warm-ups, batches, more samples, within maxRuns', () => {
+  it('timeInterleaved spends its budgets on short bodies: more warm-ups, batches, more samples, within maxRuns', () => {
     const busy = (ms: number) => {
       const end = performance.now() + ms;
       while (performance.now() < end);
     };
     let setups = 0;
-    const slow = timeSamples(
+    const slow = timeOne(
       { warmup: 1, samples: 3, warmupMs: 5, batchMs: 3, sampleMs: 12, maxRuns: 40 },
       () => ++setups,
       (n) => {
@@ -75,7 +80,7 @@ describe('stats', () => {
     // A body of no measurable length hits the caps: 12 warm-ups, then samples of 12 / 3 = 4 runs
     // until the samples hold 12 runs.
     setups = 0;
-    const instant = timeSamples(
+    const instant = timeOne(
       {
         warmup: 1,
         samples: 3,
