@@ -132,7 +132,13 @@ export const DotContext = {
   subtract(a: DotContext, b: DotContext): DotContext {
     const out = DotContext.empty();
     for (const [replica, count] of a.vv) {
-      for (let c = (b.vv.get(replica) ?? 0) + 1; c <= count; c++) {
+      const top = b.vv.get(replica) ?? 0;
+      // `b` has none of the replica's dots: all of `a`'s prefix is missing, and stays a prefix.
+      if (top === 0 && !b.cloud.has(replica)) {
+        if (count > 0) out.vv.set(replica, count);
+        continue;
+      }
+      for (let c = top + 1; c <= count; c++) {
         if (!DotContext.hasEvent(b, replica, c)) DotContext.addEvent(out, replica, c);
       }
     }

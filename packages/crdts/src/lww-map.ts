@@ -102,6 +102,13 @@ export const LWWMap = {
     return out;
   },
   digest: (s: LWWMapState): Digest => ({ seen: DotContext.clone(s.context) }),
+  /**
+   * The entries whose writes the digest lacks, with the context of exactly the writes it lacks
+   * (as the causal types do), never the whole context: a delta claims only what it carries or
+   * what it makes obsolete. Were it to carry the whole context, a peer that answered with it
+   * after losing its state (a restart without storage, answering an older digest) would record
+   * writes it no longer holds, and no digest would ever bring them back.
+   */
   deltaSince(s: LWWMapState, d: Digest): LWWMapState {
     const entries = new Map<StoredKey, LWWEntry>();
     // One scan of the entries. The digest's knowledge of a replica (its contiguous top and any
@@ -118,7 +125,7 @@ export const LWWMap = {
       }
       if (e.seq > top && beyond?.has(e.seq) !== true) entries.set(k, e);
     }
-    return { entries, context: DotContext.clone(s.context) };
+    return { entries, context: DotContext.subtract(s.context, d.seen) };
   },
   clone: (s: LWWMapState): LWWMapState => ({
     entries: new Map(s.entries),

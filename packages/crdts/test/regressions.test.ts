@@ -1,5 +1,5 @@
-import { HybridLogicalClock, OverflowError } from '@nlbd/core';
-import { LWWRegister, ORMap, ORSet, ORSetReplica, PNCounter, PNCounterReplica } from '@nlbd/crdts';
+import { DotContext, HybridLogicalClock, OverflowError } from '@nlbd/core';
+import { LWWMap, LWWRegister, ORMap, ORSet, ORSetReplica, PNCounter, PNCounterReplica } from '@nlbd/crdts';
 import { describe, expect, it } from 'vitest';
 
 // Failing cases found by the generic suites in test/, kept as plain examples.
@@ -105,5 +105,31 @@ describe('PN-Counter value near the safe range (pn-counter.ts)', () => {
     b.increment(MAX);
     a.merge(b.state);
     expect(() => a.value).toThrow(OverflowError);
+  });
+});
+
+describe('LWWMap.deltaSince (lww-map.ts)', () => {
+  it('carries the context of exactly the writes the digest lacks, not the whole context', () => {
+    // Found by the simulator's property: a peer that lost its state and took an answer to an
+    // older digest of its own recorded writes it no longer held.
+    const clock = new HybridLogicalClock('a', { now: () => 1_000 });
+    const s = LWWMap.empty();
+    for (const k of ['x', 'y', 'z']) LWWMap.joinInto(s, LWWMap.set(s, 'a', k, 1, clock));
+    const seen = LWWMap.digest(s);
+    LWWMap.joinInto(s, LWWMap.set(s, 'a', 'x', 2, clock));
+    LWWMap.joinInto(s, LWWMap.set(s, 'a', 'w', 3, clock));
+    const delta = LWWMap.deltaSince(s, seen);
+    expect([...delta.entries.keys()].sort()).toEqual(['w', 'x']);
+    expect(DotContext.hasEvent(delta.context, 'a', 3)).toBe(false);
+    expect(DotContext.hasEvent(delta.context, 'a', 4)).toBe(true);
+    expect(DotContext.hasEvent(delta.context, 'a', 5)).toBe(true);
+    // Joined into an empty replica, it claims only what it brought.
+    const fresh = LWWMap.empty();
+    LWWMap.joinInto(fresh, delta);
+    expect(DotContext.hasEvent(fresh.context, 'a', 2)).toBe(false);
+    // And on top of what the digest stood for, it gives back the whole state.
+    const rest = LWWMap.empty();
+    LWWMap.joinInto(rest, LWWMap.deltaSince(s, LWWMap.digest(LWWMap.empty())));
+    expect(LWWMap.equals(rest, s)).toBe(true);
   });
 });

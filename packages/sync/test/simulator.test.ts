@@ -154,6 +154,35 @@ describe('simulate', () => {
     expect(summary.converged).toBe(true);
   });
 
+  it('levels with a peer that restarts empty and is then answered for a digest from before (regression)', () => {
+    // Found by the property above (seed 1701814625): node 9 restarts empty at round 3 and is then
+    // answered for a digest it sent before the crash. With the LWW-Map's whole context in that
+    // answer, it recorded writes it no longer held, its digests claimed them, and 9 of 10 nodes
+    // agreed forever.
+    const { summary } = simulate(
+      {
+        seed: 0,
+        nodes: 10,
+        topology: { kind: 'regular', degree: 2 },
+        link: {
+          latency: { kind: 'exponential', mean: 30 },
+          loss: 0,
+          duplicate: 0,
+          reorder: 0,
+          reorderMs: 250,
+        },
+        partitions: [{ at: 1, heal: 10, groups: [[0, 1, 2, 3, 4]] }],
+        crashes: [{ node: 9, at: 2, restart: 3, keepState: false }],
+        workload: { type: 'lwwmap', opsPerRound: 5, rounds: 8, keys: 50 },
+        protocols: { delta: true, digest: true },
+        maxRounds: 600,
+        quiesceRounds: 1,
+      },
+      syncCodec,
+    );
+    expect(summary.converged).toBe(true);
+  });
+
   it('quiesces: on a lossless network it converges within a few rounds, then sends only digests', () => {
     const { summary, trace } = simulate({ ...base, quiesceRounds: 12 }, syncCodec);
     expect(summary.converged).toBe(true);
