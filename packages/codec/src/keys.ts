@@ -35,9 +35,10 @@ export function sortEntries<V>(map: ReadonlyMap<StoredKey, V>): [StoredKey[], V[
   const values: V[] = new Array(map.size);
   let i = 0;
   let ordered = true;
+  let prev: StoredKey | undefined;
   for (const [k, v] of map) {
-    if (ordered && i > 0 && !wireBefore(keys[i - 1] as StoredKey, k)) ordered = false;
-    keys[i] = k;
+    if (ordered && prev !== undefined && !wireBefore(prev, k)) ordered = false;
+    keys[i] = prev = k;
     values[i++] = v;
   }
   if (ordered) return [keys, values];
@@ -47,6 +48,12 @@ export function sortEntries<V>(map: ReadonlyMap<StoredKey, V>): [StoredKey[], V[
 
 /** Whether `a` comes strictly before `b` in wire order. */
 function wireBefore(a: StoredKey, b: StoredKey): boolean {
+  if (
+    typeof a === 'string' &&
+    typeof b === 'string' &&
+    (a.charCodeAt(0) === BYTES_MARK) === (b.charCodeAt(0) === BYTES_MARK)
+  )
+    return a < b;
   const ra = wireRank(a);
   const rb = wireRank(b);
   return ra !== rb ? ra < rb : a < b;
@@ -107,16 +114,36 @@ export type KeyRunColumns = [
   Uint8Array[],
 ];
 
-/** Sorted keys as {@link KeyRunColumns}. */
+/**
+ * Sorted keys as {@link KeyRunColumns}: the front coding of {@link writeKeys} in one pass, the
+ * prefix and whole lengths straight into their columns.
+ */
 export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
-  const [scalars, prefixes, suffixes, bytes] = writeKeys(sorted);
-  const lengths = suffixes.map((s, i) => (prefixes[i] as number) + s.length);
+  const scalars: (boolean | number)[] = [];
+  const bytes: Uint8Array[] = [];
+  const prefixes = new Float64Array(sorted.length);
+  const lengths = new Float64Array(sorted.length);
+  let text = '';
+  let count = 0;
+  let prev = '';
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i] as StoredKey;
+    if (typeof k !== 'string') scalars.push(k);
+    else if (k.charCodeAt(0) === BYTES_MARK) bytes.push(loadKey(k) as Uint8Array);
+    else {
+      const p = sharedPrefix(prev, k);
+      prefixes[count] = p;
+      lengths[count++] = k.length;
+      text += p === 0 ? k : k.slice(p);
+      prev = k;
+    }
+  }
   return [
     scalars,
-    suffixes.length,
-    writeRuns(prefixes),
-    writeRuns(lengths),
-    packKeyText(suffixes.join('')),
+    count,
+    writeRuns(prefixes.subarray(0, count)),
+    writeRuns(lengths.subarray(0, count)),
+    packKeyText(text),
     bytes,
   ];
 }

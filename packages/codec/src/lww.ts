@@ -1,5 +1,12 @@
 import { DotContext, type ReplicaId } from '@nlbd/core';
-import { type LWWEntry, LWWMap, type LWWMapState, lwwWins, type StoredKey, type Value } from '@nlbd/crdts';
+import {
+  type LWWEntry,
+  LWWMap,
+  type LWWMapState,
+  lwwStampWins,
+  type StoredKey,
+  type Value,
+} from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
 import { readKeyRuns, readKeys, sortEntries, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
@@ -27,6 +34,9 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     const replicas = new Float64Array(n);
     const seqs = new Float64Array(n);
     let lastTombstone = 0;
+    // Runs of rows by one writer are the rule: intern a replica once per run.
+    let lastReplica: ReplicaId | undefined;
+    let lastIndex = 0;
     for (let i = 0; i < n; i++) {
       const e = rows[i] as LWWEntry;
       if (e.deleted) {
@@ -35,7 +45,11 @@ export const lwwCodec: StateCodec<LWWMapState> = {
       } else values.push(e.value as Value);
       walls[i] = e.wall;
       counters[i] = e.counter;
-      replicas[i] = w.intern(e.replica);
+      if (e.replica !== lastReplica) {
+        lastReplica = e.replica;
+        lastIndex = w.intern(lastReplica);
+      }
+      replicas[i] = lastIndex;
       seqs[i] = e.seq;
     }
     return [
@@ -127,20 +141,24 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
   let v = 0;
   for (let i = 0; i < keys.length; i++) {
     const gone = deleted[i] === 1;
-    const e: LWWEntry = {
-      value: gone ? undefined : values[v++],
-      deleted: gone,
-      wall: walls[i] as number,
-      counter: small(counters[i] as number),
-      replica: replicas[i] as ReplicaId,
-      seq: small(seqs[i] as number),
-    };
+    const value = gone ? undefined : values[v++];
+    const wall = walls[i] as number;
+    const counter = counters[i] as number;
+    const replica = replicas[i] as ReplicaId;
     const key = keys[i] as StoredKey;
     if (!fresh) {
+      // The row's entry is built only if it wins: in a merge, half the rows lose.
       const cur = entries.get(key);
-      if (cur !== undefined && !lwwWins(e, cur)) continue;
+      if (cur !== undefined && !lwwStampWins(wall, counter, replica, cur)) continue;
     }
-    entries.set(key, e);
+    entries.set(key, {
+      value,
+      deleted: gone,
+      wall,
+      counter: small(counter),
+      replica,
+      seq: small(seqs[i] as number),
+    });
     changed = true;
   }
   return changed;

@@ -14,7 +14,7 @@ import { fail } from './wire.js';
  * integers, so a varint takes at most 8 bytes.
  */
 export function writeRuns(values: ArrayLike<number>): Uint8Array {
-  const out: number[] = [];
+  const out = new VarintBuffer(values.length + 8);
   const n = values.length;
   let i = 0;
   while (i < n) {
@@ -22,31 +22,55 @@ export function writeRuns(values: ArrayLike<number>): Uint8Array {
     let j = i + 1;
     while (j < n && values[j] === v) j++;
     if (j - i >= 2) {
-      writeVarint(out, j - i);
-      writeVarint(out, v);
+      out.varint(j - i);
+      out.varint(v);
       i = j;
       continue;
     }
     // A literal group: up to the next value that starts a run.
     let end = i + 1;
     while (end < n && (end + 1 >= n || values[end + 1] !== values[end])) end++;
-    writeVarint(out, i - end);
-    for (let k = i; k < end; k++) writeVarint(out, values[k] as number);
+    out.varint(i - end);
+    for (let k = i; k < end; k++) out.varint(values[k] as number);
     i = end;
   }
-  return Uint8Array.from(out);
+  return out.bytes();
 }
 
-function writeVarint(out: number[], v: number): void {
-  let m = v < 0 ? -v : v;
-  let first = (m % 64) | (v < 0 ? 0x40 : 0);
-  m = Math.floor(m / 64);
-  if (m > 0) first |= 0x80;
-  out.push(first);
-  while (m > 0) {
-    const low = m % 128;
-    m = Math.floor(m / 128);
-    out.push(m > 0 ? low | 0x80 : low);
+/** Varints into a byte array that doubles when full. */
+class VarintBuffer {
+  #buf: Uint8Array;
+  #pos = 0;
+
+  constructor(capacity: number) {
+    this.#buf = new Uint8Array(capacity);
+  }
+
+  /** Appends `v` as a varint (see {@link writeRuns}): at most 8 bytes. */
+  varint(v: number): void {
+    if (this.#pos + 8 > this.#buf.length) {
+      const grown = new Uint8Array(2 * this.#buf.length + 8);
+      grown.set(this.#buf);
+      this.#buf = grown;
+    }
+    const buf = this.#buf;
+    let pos = this.#pos;
+    let m = v < 0 ? -v : v;
+    let first = (m % 64) | (v < 0 ? 0x40 : 0);
+    m = Math.floor(m / 64);
+    if (m > 0) first |= 0x80;
+    buf[pos++] = first;
+    while (m > 0) {
+      const low = m % 128;
+      m = Math.floor(m / 128);
+      buf[pos++] = m > 0 ? low | 0x80 : low;
+    }
+    this.#pos = pos;
+  }
+
+  /** A copy of the bytes written. */
+  bytes(): Uint8Array {
+    return this.#buf.slice(0, this.#pos);
   }
 }
 

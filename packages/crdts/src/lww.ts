@@ -24,9 +24,17 @@ export interface LWWEntry {
 
 /** Whether `a` beats `b`: the greater timestamp wins (wall, then counter, then replica id). */
 export function wins(a: LWWEntry, b: LWWEntry): boolean {
-  if (a.wall !== b.wall) return a.wall > b.wall;
-  if (a.counter !== b.counter) return a.counter > b.counter;
-  return a.replica > b.replica;
+  return stampWins(a.wall, a.counter, a.replica, b);
+}
+
+/**
+ * Whether a write stamped `(wall, counter, replica)` beats `b`, as {@link wins} decides: for a
+ * decoder that builds the write's entry only if it wins.
+ */
+export function stampWins(wall: number, counter: number, replica: ReplicaId, b: LWWEntry): boolean {
+  if (wall !== b.wall) return wall > b.wall;
+  if (counter !== b.counter) return counter > b.counter;
+  return replica > b.replica;
 }
 
 /** The timestamp of an entry. */
