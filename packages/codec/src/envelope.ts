@@ -9,7 +9,7 @@ export const MAGIC: readonly [number, number] = [0x6e, 0x6c];
 /** The format version this package writes. It reads every `1.x`, and refuses a newer major. */
 export const FORMAT_VERSION: { readonly major: number; readonly minor: number } = Object.freeze({
   major: 1,
-  minor: 2,
+  minor: 3,
 });
 
 /** What a message holds. States and deltas share one layout; the kind records the intent. */

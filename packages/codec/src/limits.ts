@@ -14,7 +14,11 @@ export interface DecodeLimits {
   readonly maxBytes?: number;
   /** The deepest nesting of msgpack arrays and maps (default 100, at most 1,000). */
   readonly maxDepth?: number;
-  /** The most array items plus map keys and values in the whole body (default 16,777,216). */
+  /**
+   * The most array items plus map keys and values in the whole body (default 16,777,216); also
+   * the most dots the context clouds of one message may declare (since 1.3, where a run of
+   * gaps declares any number of dots in a few bytes).
+   */
   readonly maxEntries?: number;
 }
 

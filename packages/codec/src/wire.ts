@@ -85,6 +85,8 @@ export class Reader {
   readonly minor: number;
   /** Characters of decoded keys so far, bounded by `limits.maxBytes`. */
   keyChars = 0;
+  /** Dots of decoded context clouds so far, bounded by `limits.maxEntries`. */
+  cloudDots = 0;
 
   constructor(table: unknown, limits: ResolvedLimits, minor: number) {
     const ids = asArray(table, 'replicas');

@@ -317,6 +317,73 @@ describe('format 1.2: deflated key text', () => {
   });
 });
 
+describe('format 1.3: clouds as run columns', () => {
+  /** An OR-Set state with no elements whose context is `vector` plus `clouds`, per replica. */
+  const gapped = (vector: [string, number][], clouds: [string, number[]][]) => {
+    const s = ORSet.empty();
+    for (const [r, n] of vector) s.context.vv.set(r, n);
+    for (const [r, dots] of clouds) s.context.cloud.set(r, new Set(dots));
+    return s;
+  };
+  /** An OR-Set body with no elements in format `minor`, its context `[vector, cloud]`. */
+  const orset = (vector: number[], cloud: unknown[], minor = 3, table = ['a', 'b']) =>
+    new Uint8Array([
+      ...header('orset', 1, 1, minor),
+      ...plain.pack([
+        table,
+        [
+          [vector, cloud],
+          [[], [], [], [], [], [], []],
+        ],
+      ]),
+    ]);
+
+  it('writes a stretch of consecutive cloud dots in a few bytes, whatever its length', () => {
+    const stretch = (n: number) =>
+      gapped(
+        [['a', 5]],
+        [
+          ['a', Array.from({ length: n }, (_, i) => 100_000 + i)],
+          ['b', [7, 9, 40]],
+        ],
+      );
+    const sizes = [10, 1_000, 100_000].map((n) => {
+      const state = stretch(n);
+      const bytes = encode(ORSet, state);
+      expect(ORSet.equals(decode(ORSet, bytes), state)).toBe(true);
+      return bytes.length;
+    });
+    // Only the count and the run's length grow (a msgpack uint32 and a 3-byte varint).
+    expect(sizes[2]! - sizes[0]!).toBeLessThanOrEqual(6);
+    expect(sizes[2]).toBeLessThan(60);
+  });
+
+  it('reads a hand-built cloud, and still reads the flat cloud of 1.2', () => {
+    const expected = gapped([['a', 1]], [['a', [3, 4, 9]]]);
+    expect(ORSet.equals(decode(ORSet, orset([0, 1], [0, 3, writeRuns([1, 1, 5])])), expected)).toBe(true);
+    expect(ORSet.equals(decode(ORSet, orset([0, 1], [0, 3, 1, 1, 5], 2)), expected)).toBe(true);
+    expect(ORSet.equals(decode(ORSet, orset([0, 1], [])), gapped([['a', 1]], []))).toBe(true);
+  });
+
+  it('refuses clouds that are malformed, not compact, or declare more dots than maxEntries', () => {
+    refuses(() => decode(ORSet, orset([0, 1], [0, 2])), /index, count pairs, then the gap column/);
+    refuses(() => decode(ORSet, orset([0, 1], [0, 2, [1, 1]])), /bin column/);
+    refuses(() => decode(ORSet, orset([0, 1], [0, 2, writeRuns([0, 1])])), /cloud dots must ascend/);
+    refuses(() => decode(ORSet, orset([0, 1], [0, 3, writeRuns([1, 1])])), /expected 3 values/);
+    refuses(() => decode(ORSet, orset([0, 1], [0, 1, writeRuns([1, 1])])), /more than 1 values/);
+    refuses(() => decode(ORSet, orset([0, 1], [1, 1, 0, 1, writeRuns([1, 2])])), /strictly ascending/);
+    refuses(() => decode(ORSet, orset([0, 1], [2, 1, writeRuns([1])])), /no replica with index 2/);
+    // Two bytes of gaps could declare 2^40 dots: the count is refused before anything is built.
+    const bomb = orset([], [0, 2 ** 40, writeRuns(new Array(4).fill(1))]);
+    expect(bomb.length).toBeLessThan(64);
+    refuses(() => decode(ORSet, bomb), /more than 16777216 dots \(limit maxEntries\)/);
+    // The limit holds across every cloud of a message.
+    const two = orset([], [0, 30, 1, 30, writeRuns(new Array(60).fill(1))]);
+    expect(decode(ORSet, two, { maxEntries: 1_000 }).context.cloud.get('b')?.size).toBe(30);
+    refuses(() => decode(ORSet, two, { maxEntries: 50 }), /more than 50 dots/);
+  });
+});
+
 /** Raw DEFLATE `data` inflated (tests only: unbounded). */
 function inflate(data: Uint8Array): Uint8Array {
   return inflateSync(data);
