@@ -101,7 +101,8 @@ export const DotContext = {
   /** The highest counter of `replica` in the context (0 if none). */
   max(ctx: DotContext, replica: ReplicaId): number {
     let top = ctx.vv.get(replica) ?? 0;
-    for (const c of ctx.cloud.get(replica) ?? []) if (c > top) top = c;
+    const beyond = ctx.cloud.get(replica);
+    if (beyond !== undefined) for (const c of beyond) if (c > top) top = c;
     return top;
   },
 

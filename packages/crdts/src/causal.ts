@@ -226,13 +226,7 @@ export function dotMapStore<K, T>(inner: DotStore<T>): DotStore<DotMap<K, T>> {
         const joined = inner.join(vt, ct, vs, cs);
         if (joined === vt) return;
         changed = true;
-        const ix = index;
-        if (ix !== undefined) {
-          inner.forEachDot(vt, (r, c) => ix.get(r)?.delete(c));
-          inner.forEachDot(joined, (r, c) => indexAdd(ix, r, c, k));
-        }
-        if (inner.isEmpty(joined)) target.delete(k);
-        else target.set(k, joined);
+        replaceIn(inner, target, index, k, vt, joined);
       };
       for (const [k, vs] of source) rejoin(k, target.get(k) ?? empty, vs);
       // A target dot outside the source's keys dies iff the source's context has seen it. When
@@ -290,6 +284,32 @@ function indexAdd<K>(index: DotIndex<K>, replica: ReplicaId, counter: number, ke
   let byCounter = index.get(replica);
   if (byCounter === undefined) index.set(replica, (byCounter = new Map()));
   byCounter.set(counter, key);
+}
+
+/** Mutates `map`: `k` from `old` to `joined` (absent if empty), and the index, if built, with it. */
+function replaceIn<K, T>(
+  inner: DotStore<T>,
+  map: DotMap<K, T>,
+  index: DotIndex<K> | undefined,
+  k: K,
+  old: T,
+  joined: T,
+): void {
+  if (index !== undefined) {
+    inner.forEachDot(old, (r, c) => index.get(r)?.delete(c));
+    inner.forEachDot(joined, (r, c) => indexAdd(index, r, c, k));
+  }
+  if (inner.isEmpty(joined)) map.delete(k);
+  else map.set(k, joined);
+}
+
+/**
+ * Mutates `map`: sets `k`'s nested store to `value` (removes `k` if `value` is empty), keeping the
+ * dot index current. Only for in-place mutators whose result is what `joinInto` of their delta
+ * would give (the context must already hold `value`'s dots).
+ */
+export function setInDotMap<K, T>(inner: DotStore<T>, map: DotMap<K, T>, k: K, value: T): void {
+  replaceIn(inner, map, dotIndexOf(map), k, map.get(k) ?? inner.empty(), value);
 }
 
 function buildDotIndex<K, T>(inner: DotStore<T>, map: Map<K, T>): DotIndex<K> {

@@ -41,6 +41,42 @@ function deltaOf(key: StoredKey, entry: LWWEntry): LWWMapState {
   return { entries: new Map([[key, entry]]), context };
 }
 
+/** A validated write of `value` under `key`, stamped after what it overwrites; errors name `op`. */
+function stampSet(
+  s: LWWMapState,
+  replica: ReplicaId,
+  key: Key,
+  value: Value,
+  clock: HybridLogicalClock,
+  op: string,
+): [StoredKey, LWWEntry] {
+  assertReplicaId(replica, `${op}.replica`);
+  const k = storeKey(key, `${op}.key`);
+  assertValue(value, `${op}.value`);
+  return [k, stamp(clock, replica, s.context, s.entries.get(k), value)];
+}
+
+/** A validated tombstone write for `key`, or undefined if `key` holds nothing here. */
+function stampDelete(
+  s: LWWMapState,
+  replica: ReplicaId,
+  key: Key,
+  clock: HybridLogicalClock,
+  op: string,
+): [StoredKey, LWWEntry] | undefined {
+  assertReplicaId(replica, `${op}.replica`);
+  const k = storeKey(key, `${op}.key`);
+  const cur = s.entries.get(k);
+  if (cur === undefined || cur.deleted) return undefined;
+  return [k, stamp(clock, replica, s.context, cur, undefined)];
+}
+
+/** Joins a write that beats the entry it replaces and whose dot is new to `s`: `joinInto` of its delta. */
+function writeInto(s: LWWMapState, key: StoredKey, entry: LWWEntry): void {
+  s.entries.set(key, entry);
+  DotContext.addEvent(s.context, entry.replica, entry.seq);
+}
+
 /**
  * LWW-Map: a map whose keys hold the value of the last write, by hybrid-logical timestamp with
  * ties broken by replica id. A delete is a timestamped write (a tombstone), so a set and a
@@ -151,18 +187,27 @@ export const LWWMap = {
 
   /** The delta writing `value` under `key`, stamped by `clock` (which must be `replica`'s). */
   set(s: LWWMapState, replica: ReplicaId, key: Key, value: Value, clock: HybridLogicalClock): LWWMapState {
-    assertReplicaId(replica, 'set.replica');
-    const k = storeKey(key, 'set.key');
-    assertValue(value, 'set.value');
-    return deltaOf(k, stamp(clock, replica, s.context, s.entries.get(k), value));
+    const [k, e] = stampSet(s, replica, key, value, clock, 'set');
+    return deltaOf(k, e);
   },
   /** The delta deleting `key` (a tombstone write); empty if `key` holds nothing here. */
   delete(s: LWWMapState, replica: ReplicaId, key: Key, clock: HybridLogicalClock): LWWMapState {
-    assertReplicaId(replica, 'delete.replica');
-    const k = storeKey(key, 'delete.key');
-    const cur = s.entries.get(k);
-    if (cur === undefined || cur.deleted) return LWWMap.empty();
-    return deltaOf(k, stamp(clock, replica, s.context, cur, undefined));
+    const write = stampDelete(s, replica, key, clock, 'delete');
+    return write === undefined ? LWWMap.empty() : deltaOf(write[0], write[1]);
+  },
+  /**
+   * Mutates `s`: writes `value` under `key` in place, leaving `s` as `joinInto(s, set(s, …))`
+   * would (the new write wins over what it overwrites, and its dot is new), without building the
+   * delta. For replicas that sync by digests (`deltaSince`), which never send a mutation's delta.
+   */
+  setInto(s: LWWMapState, replica: ReplicaId, key: Key, value: Value, clock: HybridLogicalClock): void {
+    const [k, e] = stampSet(s, replica, key, value, clock, 'setInto');
+    writeInto(s, k, e);
+  },
+  /** Mutates `s`: deletes `key` in place, as `joinInto(s, delete(s, …))` would. */
+  deleteInto(s: LWWMapState, replica: ReplicaId, key: Key, clock: HybridLogicalClock): void {
+    const write = stampDelete(s, replica, key, clock, 'deleteInto');
+    if (write !== undefined) writeInto(s, write[0], write[1]);
   },
 
   /**

@@ -1,6 +1,5 @@
 import {
-  compareTimestamps,
-  type DotContext,
+  DotContext,
   type HybridLogicalClock,
   type ReplicaId,
   type Timestamp,
@@ -57,9 +56,8 @@ export function stamp(
     throw new ValidationError(`clock belongs to '${clock.replica}', not '${replica}'`, 'clock');
   }
   let ts = clock.now();
-  if (previous !== undefined && compareTimestamps(ts, timestampOf(previous)) <= 0)
+  if (previous !== undefined && !stampWins(ts.wall, ts.counter, ts.replica, previous))
     ts = clock.receive(timestampOf(previous));
-  let seq = context.vv.get(replica) ?? 0;
-  for (const c of context.cloud.get(replica) ?? []) if (c > seq) seq = c;
-  return { value, deleted: value === undefined, wall: ts.wall, counter: ts.counter, replica, seq: seq + 1 };
+  const seq = DotContext.max(context, replica) + 1;
+  return { value, deleted: value === undefined, wall: ts.wall, counter: ts.counter, replica, seq };
 }

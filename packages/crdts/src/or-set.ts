@@ -1,4 +1,4 @@
-import { assertReplicaId, DotContext, type ReplicaId } from '@nlbd/core';
+import { assertReplicaId, type Dot, DotContext, type ReplicaId } from '@nlbd/core';
 import {
   type Causal,
   causalLattice,
@@ -9,6 +9,7 @@ import {
   dotMapStore,
   dotsOf,
   keysTouchedBy,
+  setInDotMap,
 } from './causal.js';
 import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
 import { Replica, type ReplicaOptions } from './replica.js';
@@ -18,6 +19,13 @@ export type ORSetState = Causal<DotMap<StoredKey, DotSet>>;
 
 const store = dotMapStore<StoredKey, DotSet>(DotSetStore);
 const lattice = causalLattice(store);
+
+/** `element`'s stored key and the fresh dot an add by `replica` tags it with; errors name `op`. */
+function freshAdd(s: ORSetState, replica: ReplicaId, element: Key, op: string): [StoredKey, Dot] {
+  assertReplicaId(replica, `${op}.replica`);
+  const e = storeKey(element, `${op}.element`);
+  return [e, { replica, counter: DotContext.max(s.context, replica) + 1 }];
+}
 
 /**
  * OR-Set, add-wins: an add tags the element with a fresh dot; a remove removes only the tags
@@ -42,15 +50,30 @@ export const ORSet = {
 
   /** The delta adding `element` (one fresh dot, replacing the add dots seen so far). */
   add(s: ORSetState, replica: ReplicaId, element: Key): ORSetState {
-    assertReplicaId(replica, 'add.replica');
-    const e = storeKey(element, 'add.element');
-    const dot = { replica, counter: DotContext.max(s.context, replica) + 1 };
+    const [e, dot] = freshAdd(s, replica, element, 'add');
     return { store: new Map([[e, [dot]]]), context: contextOf([dot, ...(s.store.get(e) ?? [])]) };
   },
   /** The delta removing `element`: its add dots seen so far; empty if absent. */
   remove(s: ORSetState, element: Key): ORSetState {
     const dots = s.store.get(storeKey(element, 'remove.element')) ?? [];
     return { store: new Map(), context: contextOf(dots) };
+  },
+  /**
+   * Mutates `s`: adds `element` in place, leaving `s` as `joinInto(s, add(s, …))` would (its one
+   * fresh dot replaces the add dots seen so far), without building the delta. For replicas that
+   * sync by digests (`deltaSince`), which never send a mutation's delta.
+   */
+  addInto(s: ORSetState, replica: ReplicaId, element: Key): void {
+    const [e, dot] = freshAdd(s, replica, element, 'addInto');
+    DotContext.addEvent(s.context, replica, dot.counter);
+    setInDotMap(DotSetStore, s.store, e, [dot]);
+  },
+  /**
+   * Mutates `s`: removes `element` in place, as `joinInto(s, remove(s, …))` would (its add dots
+   * are already in the context, so only the element goes).
+   */
+  removeInto(s: ORSetState, element: Key): void {
+    setInDotMap(DotSetStore, s.store, storeKey(element, 'removeInto.element'), []);
   },
   /** The delta removing every element seen so far. */
   clear: (s: ORSetState): ORSetState => ({ store: new Map(), context: contextOf(dotsOf(store, s.store)) }),
