@@ -77,8 +77,9 @@ const DigestsMessage = registerMessage<Digest[]>('nlbd.adapter.digests', {
 });
 
 /**
- * An nlbd replica: an `LWWMap`, a `PNCounter` and an `ORSet` from `@nlbd/crdts`, each updated the
- * delta-state way (a mutator returns a delta, `joinInto` applies it). Wire bytes are one
+ * An nlbd replica: an `LWWMap`, a `PNCounter` and an `ORSet` from `@nlbd/crdts`. Map and set writes
+ * use the in-place mutators (`setInto`, `addInto`, ...), which leave the state as joining the
+ * delta would, since sync by digests never sends a mutation's delta; increments join a delta. Wire bytes are one
  * `@nlbd/codec` message holding the three states (or the deltas `encodeSince` ships), digests one
  * message of three digests; received maps join row by row, as `decodeInto` does.
  */
@@ -96,13 +97,11 @@ class NlbdReplica implements WorkloadReplica {
   }
 
   mapSet(key: string, value: Scalar): void {
-    const s = this.#states.map;
-    LWWMap.joinInto(s, LWWMap.set(s, this.id, key, value, this.#clock));
+    LWWMap.setInto(this.#states.map, this.id, key, value, this.#clock);
   }
 
   mapDelete(key: string): void {
-    const s = this.#states.map;
-    LWWMap.joinInto(s, LWWMap.delete(s, this.id, key, this.#clock));
+    LWWMap.deleteInto(this.#states.map, this.id, key, this.#clock);
   }
 
   counterIncrement(n: number): void {
@@ -112,16 +111,14 @@ class NlbdReplica implements WorkloadReplica {
   }
 
   setAdd(element: string): void {
-    const s = this.#states.set;
-    ORSet.joinInto(s, ORSet.add(s, this.id, element));
+    ORSet.addInto(this.#states.set, this.id, element);
   }
 
   setRemove(element: string): void {
-    const s = this.#states.set;
-    ORSet.joinInto(s, ORSet.remove(s, element));
+    ORSet.removeInto(this.#states.set, element);
   }
 
-  /** Deltas are joined as they are made, so a batch needs nothing more. */
+  /** Writes apply in place as they are made, so a batch needs nothing more. */
   transact(fn: () => void): void {
     fn();
   }
@@ -181,7 +178,7 @@ function nlbdAdapter(compress: boolean): Adapter {
     notes: [
       'map: LWWMap (last writer wins by hybrid-logical timestamp, then replica id; a delete is a timestamped tombstone)',
       'counter: PNCounter; set: ORSet (add wins over a concurrent remove; a remove removes only the adds it has seen)',
-      `sync: digests and deltaSince per type, the three in one @nlbd/codec message${compress ? ' with the optional compression' : ''}; each mutation is a delta joined at once`,
+      `sync: digests and deltaSince per type, the three in one @nlbd/codec message${compress ? ' with the optional compression' : ''}; map and set writes apply in place (setInto, addInto: the state joining their delta would give, no delta built, since digest sync never sends one); counter increments are deltas joined at once`,
     ],
     createReplica: (id, options = {}) => new NlbdReplica(id, options, compress ? { compress: true } : {}),
   };
