@@ -6,6 +6,7 @@ import {
   lwwStampWins,
   type StoredKey,
   type Value,
+  writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
 import { readKeyRuns, readKeys, sortEntries, writeKeyRuns } from './keys.js';
@@ -137,6 +138,7 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
   const entries = target.entries;
   // Keys are distinct within the rows, so rows that meet an empty target meet nothing.
   const fresh = entries.size === 0;
+  const index = writeIndexOf(entries);
   const { keys, deleted, values, walls, counters, replicas, seqs } = rows;
   let v = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -151,14 +153,16 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
       const cur = entries.get(key);
       if (cur !== undefined && !lwwStampWins(wall, counter, replica, cur)) continue;
     }
-    entries.set(key, {
+    const e: LWWEntry = {
       value,
       deleted: gone,
       wall,
       counter: small(counter),
       replica,
       seq: small(seqs[i] as number),
-    });
+    };
+    entries.set(key, e);
+    index?.note(key, e);
     changed = true;
   }
   return changed;

@@ -13,6 +13,7 @@ import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
 import { type LWWEntry, stamp, timestampOf, wins } from './lww.js';
 import { Replica, type ReplicaOptions } from './replica.js';
 import { assertValue, type Value, valueEquals } from './value.js';
+import { indexWrites, writeIndexOf } from './write-index.js';
 
 /**
  * An LWW-Map's state: the winning write per key (a deletion is a write: a tombstone) and the
@@ -74,6 +75,7 @@ function stampDelete(
 /** Joins a write that beats the entry it replaces and whose dot is new to `s`: `joinInto` of its delta. */
 function writeInto(s: LWWMapState, key: StoredKey, entry: LWWEntry): void {
   s.entries.set(key, entry);
+  writeIndexOf(s.entries)?.note(key, entry);
   DotContext.addEvent(s.context, entry.replica, entry.seq);
 }
 
@@ -101,15 +103,20 @@ export const LWWMap = {
   joinInto(target: LWWMapState, source: LWWMapState): boolean {
     let changed = DotContext.joinInto(target.context, source.context);
     const entries = target.entries;
+    const index = writeIndexOf(entries);
     if (entries.size === 0) {
       // Nothing to compare against (a full state into a new replica): a bulk copy.
-      for (const [k, e] of source.entries) entries.set(k, e);
+      for (const [k, e] of source.entries) {
+        entries.set(k, e);
+        index?.note(k, e);
+      }
       return changed || entries.size > 0;
     }
     for (const [k, e] of source.entries) {
       const cur = entries.get(k);
       if (cur === undefined || (cur !== e && wins(e, cur))) {
         entries.set(k, e);
+        index?.note(k, e);
         changed = true;
       }
     }
@@ -146,21 +153,10 @@ export const LWWMap = {
    * writes it no longer holds, and no digest would ever bring them back.
    */
   deltaSince(s: LWWMapState, d: Digest): LWWMapState {
-    const entries = new Map<StoredKey, LWWEntry>();
-    // One scan of the entries. The digest's knowledge of a replica (its contiguous top and any
-    // dots beyond) is looked up once per run of entries by that replica, not once per entry:
-    // entries written together sit together, so a 1M-entry scan costs a few lookups.
-    let replica: ReplicaId | undefined;
-    let top = 0;
-    let beyond: ReadonlySet<number> | undefined;
-    for (const [k, e] of s.entries) {
-      if (e.replica !== replica) {
-        replica = e.replica;
-        top = d.seen.vv.get(replica) ?? 0;
-        beyond = d.seen.cloud.get(replica);
-      }
-      if (e.seq > top && beyond?.has(e.seq) !== true) entries.set(k, e);
-    }
+    // The entries' write index (built by the first call, one pass; kept current by every write)
+    // finds them by writer and sequence number: a digest that lacks a few writes costs a few
+    // lookups, not a visit to every entry.
+    const entries = indexWrites(s.entries).lacking(s.entries, d.seen);
     return { entries, context: DotContext.subtract(s.context, d.seen) };
   },
   clone: (s: LWWMapState): LWWMapState => ({

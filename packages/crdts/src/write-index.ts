@@ -1,0 +1,96 @@
+import type { DotContext, ReplicaId } from '@nlbd/core';
+import type { StoredKey } from './key.js';
+import type { LWWEntry } from './lww.js';
+
+/** Items a block of a writer's log holds: the unit that a query skips or reads. */
+const BLOCK = 512;
+
+/**
+ * One writer's writes as they reached the map, in arrival order: their sequence numbers and keys
+ * side by side, and the greatest sequence number of each block of {@link BLOCK} items, so that a
+ * query for the writes after a given one skips every block that holds none.
+ */
+class WriterLog {
+  readonly seqs: number[] = [];
+  readonly keys: StoredKey[] = [];
+  readonly blockMax: number[] = [];
+
+  add(seq: number, key: StoredKey): void {
+    const b = Math.floor(this.seqs.length / BLOCK);
+    this.seqs.push(seq);
+    this.keys.push(key);
+    if (b === this.blockMax.length) this.blockMax.push(seq);
+    else if (seq > (this.blockMax[b] as number)) this.blockMax[b] = seq;
+  }
+}
+
+/**
+ * An index of an LWW-Map's entries by the writer and sequence number of their write, so that
+ * `deltaSince` finds the writes a digest lacks by looking where they can be, not by visiting every
+ * entry. Invariant: every entry of the map is listed under its writer with its sequence number.
+ * Writes later overwritten or dropped (compaction) linger as stale items, skipped by checking the
+ * map; the index is rebuilt once they outnumber the entries.
+ */
+export class WriteIndex {
+  readonly #writers = new Map<ReplicaId, WriterLog>();
+  #items = 0;
+
+  /** Records that `key` now holds `entry`. */
+  note(key: StoredKey, entry: LWWEntry): void {
+    let log = this.#writers.get(entry.replica);
+    if (log === undefined) this.#writers.set(entry.replica, (log = new WriterLog()));
+    log.add(entry.seq, key);
+    this.#items++;
+  }
+
+  /** Items recorded, stale ones included. */
+  get items(): number {
+    return this.#items;
+  }
+
+  /** The entries of `entries` whose write `seen` lacks (each checked to be current). */
+  lacking(entries: ReadonlyMap<StoredKey, LWWEntry>, seen: DotContext): Map<StoredKey, LWWEntry> {
+    const out = new Map<StoredKey, LWWEntry>();
+    for (const [replica, log] of this.#writers) {
+      const top = seen.vv.get(replica) ?? 0;
+      const beyond = seen.cloud.get(replica);
+      const { seqs, keys, blockMax } = log;
+      for (let b = 0; b < blockMax.length; b++) {
+        if ((blockMax[b] as number) <= top) continue;
+        const end = Math.min(seqs.length, (b + 1) * BLOCK);
+        for (let i = b * BLOCK; i < end; i++) {
+          const seq = seqs[i] as number;
+          if (seq <= top || beyond?.has(seq) === true) continue;
+          const key = keys[i] as StoredKey;
+          const e = entries.get(key);
+          if (e !== undefined && e.seq === seq && e.replica === replica) out.set(key, e);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** The write index of each entries map that has one (by identity), built by its first query. */
+const indexes = new WeakMap<ReadonlyMap<StoredKey, LWWEntry>, WriteIndex>();
+
+/**
+ * The write index of an LWW-Map's entries, if one was built: every code that sets an entry of a
+ * map must note it here (`writeIndexOf(entries)?.note(key, entry)`), or the index would miss it.
+ */
+export function writeIndexOf(entries: ReadonlyMap<StoredKey, LWWEntry>): WriteIndex | undefined {
+  return indexes.get(entries);
+}
+
+/**
+ * The write index of `entries`, built from them (one pass) if there is none yet or if stale items
+ * outnumber the entries.
+ */
+export function indexWrites(entries: ReadonlyMap<StoredKey, LWWEntry>): WriteIndex {
+  let index = indexes.get(entries);
+  if (index !== undefined && index.items <= 2 * entries.size + BLOCK) return index;
+  index = new WriteIndex();
+  for (const [k, e] of entries) index.note(k, e);
+  indexes.set(entries, index);
+  return index;
+}
