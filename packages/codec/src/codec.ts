@@ -64,8 +64,8 @@ export function open<T, A = undefined>(
     }
     check(h, arg as A);
     if (h.empty && bottom !== undefined) return bottom();
-    const [table, payload] = asTuple(readBody(bytes, h, limits), 2, 'body');
-    return read(payload, new Reader(table, limits, h.minor), h);
+    const body = asTuple(readBody(bytes, h, limits), 2, 'body');
+    return read(body[1], new Reader(body[0], limits, h.minor), h);
   } catch (error) {
     if (error instanceof DecodeError) throw error;
     // Validation helpers of other packages, or a bug: still a DecodeError, as promised.

@@ -85,6 +85,14 @@ export function wrap(
  */
 export function readHeader(bytes: Uint8Array): WireHeader {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('input must be a Uint8Array', 'header');
+  const h = recentHeader(bytes) ?? parseHeader(bytes);
+  if (h.empty && bytes.length !== 7 + h.tag.length)
+    throw new DecodeError('an empty message has bytes after its header', 'header.flags');
+  return h;
+}
+
+/** The header `bytes` start with, parsed and validated (all but what the body's length decides). */
+function parseHeader(bytes: Uint8Array): WireHeader {
   if (bytes.length < 7) throw new DecodeError(`truncated: ${bytes.length} bytes, a header needs 7`, 'header');
   if (bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1])
     throw new DecodeError('not an nlbd message (bad magic)', 'header.magic');
@@ -106,23 +114,8 @@ export function readHeader(bytes: Uint8Array): WireHeader {
   const length = bytes[6] as number;
   if (bytes.length < 7 + length) throw new DecodeError('truncated tag', 'header.tag');
   const empty = flags === FLAG_EMPTY;
-  if (empty && bytes.length !== 7 + length)
-    throw new DecodeError('an empty message has bytes after its header', 'header.flags');
   if (empty && kind !== 'state' && kind !== 'delta')
     throw new DecodeError(`a ${kind} is never empty`, 'header.flags');
-  const tag = readTag(bytes, length);
-  return { major, minor, kind, tag, compressed: flags === FLAG_DEFLATE, empty };
-}
-
-/** Tags read lately: a message stream repeats a handful, so most tags are found, not built. */
-const recentTags: string[] = [];
-
-/** The tag at bytes 7.., `length` printable ASCII characters. */
-function readTag(bytes: Uint8Array, length: number): string {
-  for (let i = 0; i < recentTags.length; i++) {
-    const tag = recentTags[i] as string;
-    if (tag.length === length && tagAt(bytes, tag)) return tag;
-  }
   if (length === 0) throw new DecodeError('a tag must be 1-255 printable ASCII characters', 'header.tag');
   for (let i = 7; i < 7 + length; i++) {
     const c = bytes[i] as number;
@@ -131,15 +124,35 @@ function readTag(bytes: Uint8Array, length: number): string {
   }
   // One flat string, not a rope of characters: every later read of a rope goes through its links.
   const tag = String.fromCharCode.apply(null, bytes.subarray(7, 7 + length) as unknown as number[]);
-  if (recentTags.length >= 16) recentTags.pop();
-  recentTags.unshift(tag);
-  return tag;
+  const header: WireHeader = Object.freeze({
+    major,
+    minor,
+    kind,
+    tag,
+    compressed: flags === FLAG_DEFLATE,
+    empty,
+  });
+  if (recentHeaders.length >= 16) recentHeaders.pop();
+  recentHeaders.unshift({ bytes: bytes.slice(0, 7 + length), header });
+  return header;
 }
 
-/** Whether bytes 7.. spell `tag` (a valid one, so a match is valid too). */
-function tagAt(bytes: Uint8Array, tag: string): boolean {
-  for (let i = 0; i < tag.length; i++) if (bytes[7 + i] !== tag.charCodeAt(i)) return false;
-  return true;
+/**
+ * Headers read lately, with their bytes: a message stream repeats a handful, so most headers are
+ * found (their bytes compared), not parsed and validated again. Frozen, so sharing them is safe.
+ */
+const recentHeaders: { readonly bytes: Uint8Array; readonly header: WireHeader }[] = [];
+
+/** The recent header whose bytes `bytes` start with, if any. */
+function recentHeader(bytes: Uint8Array): WireHeader | undefined {
+  for (let r = 0; r < recentHeaders.length; r++) {
+    const { bytes: known, header } = recentHeaders[r] as (typeof recentHeaders)[number];
+    if (bytes.length < known.length) continue;
+    let i = 0;
+    while (i < known.length && bytes[i] === known[i]) i++;
+    if (i === known.length) return header;
+  }
+  return undefined;
 }
 
 const CHUNK = 16 * 1024;

@@ -103,10 +103,14 @@ class ReaderOfMessage implements MessageReader {
   }
 }
 
-/** A message of a registered kind: the payload decoded by the kind's codec (checked before). */
+/** The payload of a message of a registered kind, decoded by the kind's codec (checked before). */
+function readPayload(payload: unknown, r: Reader, h: Header): unknown {
+  return (codecs.get(h.tag) as MessageCodec<unknown>).decode(payload, new ReaderOfMessage(r));
+}
+
+/** A message of a registered kind and its kind, for dispatch. */
 function readMessage(payload: unknown, r: Reader, h: Header): { kind: string; message: unknown } {
-  const codec = codecs.get(h.tag) as MessageCodec<unknown>;
-  return { kind: h.tag, message: codec.decode(payload, new ReaderOfMessage(r)) };
+  return { kind: h.tag, message: readPayload(payload, r, h) };
 }
 
 /** Refuses a header that is not a message of kind `only` (of any registered kind if undefined). */
@@ -146,7 +150,8 @@ export function registerMessage<M>(kind: string, codec: MessageCodec<M>): Messag
     kind,
     encode: (message, options = {}) =>
       seal('message', kind, (w) => codec.encode(message, writerFor(w)), options),
-    decode: (bytes, options = NO_OPTIONS) => decodeWith(kind, bytes, options).message as M,
+    decode: (bytes, options = NO_OPTIONS) =>
+      open(bytes, options, checkMessage, readPayload, undefined, kind) as M,
   };
 }
 

@@ -20,6 +20,37 @@ export function pack(value: unknown): Uint8Array {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** ASCII strings up to this length are looked up in {@link shortStrings} before being built. */
+const SHORT = 12;
+/**
+ * Short ASCII strings lately decoded, by a hash of their bytes: replica ids, tags and small keys
+ * repeat from message to message, and a string found here is neither built again nor hashed again
+ * by the maps and sets it is looked up in.
+ */
+const shortStrings: (string | undefined)[] = new Array(4096);
+
+/** The ASCII string of `src[start..end)` (at most {@link SHORT} bytes), from the cache if there. */
+function shortString(src: Uint8Array, start: number, end: number): string {
+  let h = end - start;
+  for (let i = start; i < end; i++) h = (h * 31 + (src[i] as number)) | 0;
+  const slot = h & 4095;
+  const hit = shortStrings[slot];
+  if (hit !== undefined && hit.length === end - start) {
+    let same = true;
+    for (let i = 0; i < hit.length; i++) {
+      if (hit.charCodeAt(i) !== src[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(src[i] as number);
+  shortStrings[slot] = s;
+  return s;
+}
+
 /**
  * The one msgpack value the body (`bytes` from `start` to the end; a view would cost more than
  * reading a small message) holds, of the plain-data subset nlbd uses, read in one bounded
@@ -207,11 +238,7 @@ class BodyReader {
     if (n > 64) return this.decodeUtf8(start, end, at);
     // Short ASCII strings (ids, keys, suffixes) without a call into the TextDecoder.
     for (let i = start; i < end; i++) if ((src[i] as number) >= 0x80) return this.decodeUtf8(start, end, at);
-    if (n < 13) {
-      let s = '';
-      for (let i = start; i < end; i++) s += String.fromCharCode(src[i] as number);
-      return s;
-    }
+    if (n <= SHORT) return shortString(src, start, end);
     return String.fromCharCode.apply(null, src.subarray(start, end) as unknown as number[]);
   }
 
