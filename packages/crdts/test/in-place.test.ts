@@ -66,7 +66,11 @@ describe('in-place mutators equal joining their delta', () => {
   it('ORSet.addInto and removeInto, with the dot index small removals build', () => {
     checkProperty(
       fc.property(fc.array(step, { maxLength: 120 }), (steps) => {
-        const [viaDelta, inPlace, peer]: ORSetState[] = [ORSet.empty(), ORSet.empty(), ORSet.empty()];
+        const [viaDelta, inPlace, peer]: [ORSetState, ORSetState, ORSetState] = [
+          ORSet.empty(),
+          ORSet.empty(),
+          ORSet.empty(),
+        ];
         for (const s of steps) {
           if (s.who === 'a' && s.op === 'write') {
             ORSet.joinInto(viaDelta, ORSet.add(viaDelta, 'a', s.key));
