@@ -13,7 +13,7 @@ import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
 import { type LWWEntry, stamp, timestampOf, wins } from './lww.js';
 import { Replica, type ReplicaOptions } from './replica.js';
 import { assertValue, type Value, valueEquals } from './value.js';
-import { indexWrites, writeIndexOf } from './write-index.js';
+import { lackingWrites, writeIndexOf } from './write-index.js';
 
 /**
  * An LWW-Map's state: the winning write per key (a deletion is a write: a tombstone) and the
@@ -153,10 +153,10 @@ export const LWWMap = {
    * writes it no longer holds, and no digest would ever bring them back.
    */
   deltaSince(s: LWWMapState, d: Digest): LWWMapState {
-    // The entries' write index (built by the first call, one pass; kept current by every write)
-    // finds them by writer and sequence number: a digest that lacks a few writes costs a few
-    // lookups, not a visit to every entry.
-    const entries = indexWrites(s.entries).lacking(s.entries, d.seen);
+    // From the second query of a map on, its write index (kept current by every write) finds them
+    // by writer and sequence number: a digest that lacks a few writes costs a few lookups, not a
+    // visit to every entry.
+    const entries = lackingWrites(s.entries, d.seen);
     return { entries, context: DotContext.subtract(s.context, d.seen) };
   },
   clone: (s: LWWMapState): LWWMapState => ({

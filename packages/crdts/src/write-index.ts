@@ -71,7 +71,7 @@ export class WriteIndex {
   }
 }
 
-/** The write index of each entries map that has one (by identity), built by its first query. */
+/** The write index of each entries map that has one (by identity), built by its second query. */
 const indexes = new WeakMap<ReadonlyMap<StoredKey, LWWEntry>, WriteIndex>();
 
 /**
@@ -82,15 +82,40 @@ export function writeIndexOf(entries: ReadonlyMap<StoredKey, LWWEntry>): WriteIn
   return indexes.get(entries);
 }
 
+/** Entries maps asked once: a map is indexed at its second query, so a one-off query only scans. */
+const queried = new WeakSet<ReadonlyMap<StoredKey, LWWEntry>>();
+
 /**
- * The write index of `entries`, built from them (one pass) if there is none yet or if stale items
- * outnumber the entries.
+ * The entries of `entries` whose write `seen` lacks. The first query of a map visits every entry;
+ * the second builds the map's write index (one pass), and later ones look where the writes can be,
+ * rebuilding the index once stale items outnumber the entries.
  */
-export function indexWrites(entries: ReadonlyMap<StoredKey, LWWEntry>): WriteIndex {
+export function lackingWrites(
+  entries: ReadonlyMap<StoredKey, LWWEntry>,
+  seen: DotContext,
+): Map<StoredKey, LWWEntry> {
   let index = indexes.get(entries);
-  if (index !== undefined && index.items <= 2 * entries.size + BLOCK) return index;
-  index = new WriteIndex();
-  for (const [k, e] of entries) index.note(k, e);
-  indexes.set(entries, index);
-  return index;
+  if (index === undefined && !queried.has(entries)) {
+    queried.add(entries);
+    const out = new Map<StoredKey, LWWEntry>();
+    // A writer's knowledge in `seen` is looked up once per run of entries by that writer.
+    let replica: ReplicaId | undefined;
+    let top = 0;
+    let beyond: ReadonlySet<number> | undefined;
+    for (const [k, e] of entries) {
+      if (e.replica !== replica) {
+        replica = e.replica;
+        top = seen.vv.get(replica) ?? 0;
+        beyond = seen.cloud.get(replica);
+      }
+      if (e.seq > top && beyond?.has(e.seq) !== true) out.set(k, e);
+    }
+    return out;
+  }
+  if (index === undefined || index.items > 2 * entries.size + BLOCK) {
+    index = new WriteIndex();
+    for (const [k, e] of entries) index.note(k, e);
+    indexes.set(entries, index);
+  }
+  return index.lacking(entries, seen);
 }
