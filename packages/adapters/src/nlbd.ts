@@ -77,11 +77,12 @@ const DigestsMessage = registerMessage<Digest[]>('nlbd.adapter.digests', {
 });
 
 /**
- * An nlbd replica: an `LWWMap`, a `PNCounter` and an `ORSet` from `@nlbd/crdts`. Map and set writes
- * use the in-place mutators (`setInto`, `addInto`, ...), which leave the state as joining the
- * delta would, since sync by digests never sends a mutation's delta; increments join a delta. Wire bytes are one
- * `@nlbd/codec` message holding the three states (or the deltas `encodeSince` ships), digests one
- * message of three digests; received maps join row by row, as `decodeInto` does.
+ * An nlbd replica: an `LWWMap`, a `PNCounter` and an `ORSet` from `@nlbd/crdts`. Map and set
+ * writes use the in-place mutators (`setInto`, `addInto`, ...), which leave the state as joining
+ * the delta would, since sync by digests never sends a mutation's delta; increments join a delta.
+ * Wire bytes are one `@nlbd/codec` message holding the three states (or the deltas `encodeSince`
+ * ships), digests one message of three digests; received maps join row by row, as `decodeInto`
+ * does.
  */
 class NlbdReplica implements WorkloadReplica {
   readonly id: string;

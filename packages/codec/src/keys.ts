@@ -48,12 +48,6 @@ export function sortEntries<V>(map: ReadonlyMap<StoredKey, V>): [StoredKey[], V[
 
 /** Whether `a` comes strictly before `b` in wire order. */
 function wireBefore(a: StoredKey, b: StoredKey): boolean {
-  if (
-    typeof a === 'string' &&
-    typeof b === 'string' &&
-    (a.charCodeAt(0) === BYTES_MARK) === (b.charCodeAt(0) === BYTES_MARK)
-  )
-    return a < b;
   const ra = wireRank(a);
   const rb = wireRank(b);
   return ra !== rb ? ra < rb : a < b;

@@ -120,14 +120,6 @@ function checkMessage(h: WireHeader, only: string | undefined): void {
     throw new DecodeError(`unknown message kind '${h.tag}'`, 'header.tag');
 }
 
-/**
- * Decodes a message of kind `only`, or of any registered kind when `only` is undefined; the kind
- * is checked from the header, before the body is read.
- */
-function decodeWith(only: string | undefined, bytes: Uint8Array, options: DecodeOptions) {
-  return open(bytes, options, checkMessage, readMessage, undefined, only);
-}
-
 /** The options of a decode given none. */
 const NO_OPTIONS: DecodeOptions = Object.freeze({});
 
@@ -155,10 +147,13 @@ export function registerMessage<M>(kind: string, codec: MessageCodec<M>): Messag
   };
 }
 
-/** Decodes a message of any registered kind, for dispatch on `kind`. */
+/**
+ * Decodes a message of any registered kind, for dispatch on `kind`; the kind is checked from the
+ * header, before the body is read.
+ */
 export function decodeMessage(
   bytes: Uint8Array,
   options: DecodeOptions = NO_OPTIONS,
 ): { kind: string; message: unknown } {
-  return decodeWith(undefined, bytes, options);
+  return open(bytes, options, checkMessage, readMessage, undefined, undefined as string | undefined);
 }
