@@ -51,10 +51,15 @@ export const GSet = {
   /** The elements, as a `Set` (byte elements come back as fresh `Uint8Array`s). */
   value: (s: GSetState): Set<Key> => new Set([...s.elements.keys()].map(loadKey)),
   digest: (s: GSetState): Digest => ({ seen: DotContext.clone(s.context) }),
+  /**
+   * The elements whose add the digest lacks, with the context of exactly the adds it lacks, never
+   * the whole context: a peer that lost its state and is answered for an older digest of its own
+   * would otherwise record adds it no longer holds (as `LWWMap.deltaSince`).
+   */
   deltaSince(s: GSetState, d: Digest): GSetState {
     const elements = new Map<StoredKey, Dot>();
     for (const [e, dot] of s.elements) if (!DotContext.has(d.seen, dot)) elements.set(e, dot);
-    return { elements, context: DotContext.clone(s.context) };
+    return { elements, context: DotContext.subtract(s.context, d.seen) };
   },
   clone: (s: GSetState): GSetState => ({
     elements: new Map(s.elements),

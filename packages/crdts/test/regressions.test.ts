@@ -1,5 +1,14 @@
 import { DotContext, HybridLogicalClock, OverflowError } from '@nlbd/core';
-import { LWWMap, LWWRegister, ORMap, ORSet, ORSetReplica, PNCounter, PNCounterReplica } from '@nlbd/crdts';
+import {
+  GSet,
+  LWWMap,
+  LWWRegister,
+  ORMap,
+  ORSet,
+  ORSetReplica,
+  PNCounter,
+  PNCounterReplica,
+} from '@nlbd/crdts';
 import { describe, expect, it } from 'vitest';
 
 // Failing cases found by the generic suites in test/, kept as plain examples.
@@ -131,5 +140,25 @@ describe('LWWMap.deltaSince (lww-map.ts)', () => {
     const rest = LWWMap.empty();
     LWWMap.joinInto(rest, LWWMap.deltaSince(s, LWWMap.digest(LWWMap.empty())));
     expect(LWWMap.equals(rest, s)).toBe(true);
+  });
+});
+
+describe('GSet.deltaSince (g-set.ts)', () => {
+  it('carries the context of exactly the adds the digest lacks, not the whole context', () => {
+    // Found by the simulator's property (seed 232982737), as for the LWW-Map: a peer that
+    // restarted empty was answered for a digest from before its crash and claimed adds it lacked.
+    const s = GSet.empty();
+    for (const e of ['x', 'y']) GSet.joinInto(s, GSet.add(s, 'a', e));
+    const seen = GSet.digest(s);
+    GSet.joinInto(s, GSet.add(s, 'a', 'z'));
+    const delta = GSet.deltaSince(s, seen);
+    expect([...delta.elements.keys()]).toEqual(['z']);
+    const fresh = GSet.empty();
+    GSet.joinInto(fresh, delta);
+    expect(DotContext.hasEvent(fresh.context, 'a', 1)).toBe(false);
+    expect(DotContext.hasEvent(fresh.context, 'a', 3)).toBe(true);
+    const rest = GSet.empty();
+    GSet.joinInto(rest, GSet.deltaSince(s, GSet.digest(GSet.empty())));
+    expect(GSet.equals(rest, s)).toBe(true);
   });
 });
