@@ -18,6 +18,10 @@ export function pack(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
+/** Where {@link BodyReader.float} puts a float's bytes to read them. */
+const floatBytes = new Uint8Array(8);
+const floatView = new DataView(floatBytes.buffer);
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** ASCII strings up to this length are looked up in {@link shortStrings} before being built. */
@@ -73,7 +77,6 @@ export function unpackChecked(bytes: Uint8Array, limits: ResolvedLimits, start =
  */
 class BodyReader {
   readonly src: Uint8Array;
-  view: DataView | undefined = undefined;
   pos: number;
   /** Where the body starts in `src`: positions in errors count from there. */
   readonly base: number;
@@ -119,41 +122,45 @@ class BodyReader {
       case 0xc3:
         return true;
       case 0xc4:
-        return this.readBin(this.length(1, at), at);
+        return this.readBin(this.uint(1, at, 'length'), at);
       case 0xc5:
-        return this.readBin(this.length(2, at), at);
+        return this.readBin(this.uint(2, at, 'length'), at);
       case 0xc6:
-        return this.readBin(this.length(4, at), at);
+        return this.readBin(this.uint(4, at, 'length'), at);
       case 0xca:
-        return this.data().getFloat32(this.skip(4, at));
+        return this.float(4, at);
       case 0xcb:
-        return this.data().getFloat64(this.skip(8, at));
+        return this.float(8, at);
       case 0xcc:
-        return src[this.skip(1, at)] as number;
+        return this.uint(1, at, 'number');
       case 0xcd:
-        return this.data().getUint16(this.skip(2, at));
+        return this.uint(2, at, 'number');
       case 0xce:
-        return this.data().getUint32(this.skip(4, at));
-      case 0xd0:
-        return this.data().getInt8(this.skip(1, at));
-      case 0xd1:
-        return this.data().getInt16(this.skip(2, at));
+        return this.uint(4, at, 'number');
+      case 0xd0: {
+        const x = this.uint(1, at, 'number');
+        return x >= 0x80 ? x - 0x100 : x;
+      }
+      case 0xd1: {
+        const x = this.uint(2, at, 'number');
+        return x >= 0x8000 ? x - 0x10000 : x;
+      }
       case 0xd2:
-        return this.data().getInt32(this.skip(4, at));
+        return this.uint(4, at, 'number') | 0;
       case 0xd9:
-        return this.readString(this.length(1, at), at);
+        return this.readString(this.uint(1, at, 'length'), at);
       case 0xda:
-        return this.readString(this.length(2, at), at);
+        return this.readString(this.uint(2, at, 'length'), at);
       case 0xdb:
-        return this.readString(this.length(4, at), at);
+        return this.readString(this.uint(4, at, 'length'), at);
       case 0xdc:
-        return this.readArray(this.length(2, at), depth, at);
+        return this.readArray(this.uint(2, at, 'length'), depth, at);
       case 0xdd:
-        return this.readArray(this.length(4, at), depth, at);
+        return this.readArray(this.uint(4, at, 'length'), depth, at);
       case 0xde:
-        return this.readMap(this.length(2, at), depth, at);
+        return this.readMap(this.uint(2, at, 'length'), depth, at);
       case 0xdf:
-        return this.readMap(this.length(4, at), depth, at);
+        return this.readMap(this.uint(4, at, 'length'), depth, at);
       case 0xcf:
       case 0xd3:
         return this.fail('64-bit integer types are not part of the format', at);
@@ -164,28 +171,29 @@ class BodyReader {
     }
   }
 
-  /** The offset of the `n` bytes of a number, after checking they are there; moves past them. */
-  skip(n: number, at: number): number {
-    const pos = this.pos;
-    if (n > this.src.length - pos) this.fail('truncated number', at);
-    this.pos = pos + n;
-    return pos;
-  }
-
-  data(): DataView {
-    this.view ??= new DataView(this.src.buffer, this.src.byteOffset, this.src.byteLength);
-    return this.view;
-  }
-
-  /** A big-endian unsigned length field of `n` bytes. */
-  length(n: number, at: number): number {
+  /**
+   * A big-endian unsigned integer of `n` bytes (a number or a length field), after checking they
+   * are there; moves past them. Read byte by byte: a `DataView` of the body would cost more to
+   * make than a small message takes to read.
+   */
+  uint(n: number, at: number, what: 'number' | 'length'): number {
     const src = this.src;
     let pos = this.pos;
-    if (n > src.length - pos) this.fail('truncated length', at);
+    if (n > src.length - pos) this.fail(`truncated ${what}`, at);
     let x = 0;
     for (let i = 0; i < n; i++) x = x * 256 + (src[pos++] as number);
     this.pos = pos;
     return x;
+  }
+
+  /** A big-endian float of `n` (4 or 8) bytes, through one scratch view shared by every read. */
+  float(n: 4 | 8, at: number): number {
+    const src = this.src;
+    const pos = this.pos;
+    if (n > src.length - pos) this.fail('truncated number', at);
+    for (let i = 0; i < n; i++) floatBytes[i] = src[pos + i] as number;
+    this.pos = pos + n;
+    return n === 4 ? floatView.getFloat32(0) : floatView.getFloat64(0);
   }
 
   /** Checks that `items` items can follow (each takes a byte at least) and counts them. */
