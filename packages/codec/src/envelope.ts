@@ -40,7 +40,10 @@ export interface WireHeader extends Header {
 
 /** Options for writing a message. */
 export interface EnvelopeOptions {
-  /** Deflate the body (raw DEFLATE by fflate) and flag it in the header. Default false. */
+  /**
+   * Deflate the body (raw DEFLATE by fflate) and flag it in the header, unless that would not
+   * make the message smaller (a small body), which is then sent as it is. Default false.
+   */
   readonly compress?: boolean;
   /** The deflate level, 0-9 (default 6). */
   readonly level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
@@ -57,13 +60,13 @@ export function wrap(
   options: EnvelopeOptions = {},
 ): Uint8Array {
   if (!TAG.test(tag)) throw new ValidationError('a tag must be 1-255 printable ASCII characters', 'tag');
-  const compress = options.compress === true && body !== undefined;
-  const payload =
-    body === undefined
-      ? new Uint8Array(0)
-      : compress
-        ? deflateSync(body, { level: options.level ?? 6 })
-        : body;
+  const deflated =
+    options.compress === true && body !== undefined
+      ? deflateSync(body, { level: options.level ?? 6 })
+      : undefined;
+  // A small body deflates to more bytes than it has (plus the 4 of its length): sent as it is.
+  const compress = deflated !== undefined && deflated.length + 4 < (body as Uint8Array).length;
+  const payload = body === undefined ? new Uint8Array(0) : compress ? deflated : body;
   const head = 7 + tag.length + (compress ? 4 : 0);
   const out = new Uint8Array(head + payload.length);
   out[0] = MAGIC[0];
@@ -74,7 +77,7 @@ export function wrap(
   out[5] = body === undefined ? FLAG_EMPTY : compress ? FLAG_DEFLATE : 0;
   out[6] = tag.length;
   for (let i = 0; i < tag.length; i++) out[7 + i] = tag.charCodeAt(i);
-  if (compress) new DataView(out.buffer).setUint32(7 + tag.length, body.length);
+  if (compress) new DataView(out.buffer).setUint32(7 + tag.length, (body as Uint8Array).length);
   out.set(payload, head);
   return out;
 }

@@ -10,6 +10,7 @@ import {
   encode,
   encodeDigest,
   FORMAT_VERSION,
+  inspect,
   registerMessage,
 } from '../src/index.js';
 import { KEY_TEXT_DEFLATE_FROM } from '../src/keys.js';
@@ -57,7 +58,9 @@ describe('envelope', () => {
     refuses(() => decodeDigest(bytes), /expected a digest/);
   });
   it('refuses a compressed body that inflates past its declared length (bomb)', () => {
-    const big = encode(GCounter, new Map([['a', 1]]), { compress: true });
+    const counts = new Map(Array.from({ length: 200 }, (_, i) => [`replica-${i}`, 1]));
+    const big = encode(GCounter, counts, { compress: true });
+    expect(inspect(big).compressed).toBe(true);
     const lying = big.slice();
     new DataView(lying.buffer).setUint32(7 + 'gcounter'.length, 3);
     refuses(() => decode(GCounter, lying), /inflates past 3 bytes|inflates to/);
@@ -457,5 +460,18 @@ describe('messages', () => {
     expect(() => registerMessage('test.delta', { encode: () => null, decode: () => null })).toThrow(
       /already registered/,
     );
+  });
+});
+
+describe('optional compression', () => {
+  it('deflates a body only where that makes the message smaller', () => {
+    const small = new Map([['a', 1]]);
+    expect(encode(GCounter, small, { compress: true })).toEqual(encode(GCounter, small));
+    expect(inspect(encode(GCounter, small, { compress: true })).compressed).toBe(false);
+    const large = new Map(Array.from({ length: 200 }, (_, i) => [`replica-${i}`, i + 1]));
+    const deflated = encode(GCounter, large, { compress: true });
+    expect(inspect(deflated).compressed).toBe(true);
+    expect(deflated.length).toBeLessThan(encode(GCounter, large).length);
+    expect(GCounter.equals(decode(GCounter, deflated), large)).toBe(true);
   });
 });
