@@ -18,6 +18,7 @@ export function canon(v: unknown, unordered = false): unknown {
   if (v instanceof Set) return ['<set>', ...sorted([...v].map((x) => canon(x, unordered))).map(([, x]) => x)];
   const entries =
     v instanceof Map ? [...v] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]);
-  const tag = v instanceof Map ? '<map>' : '<object>';
+  // Values store an empty Map as {} (`storableValue`), so a model's empty Map is the same.
+  const tag = v instanceof Map && v.size > 0 ? '<map>' : '<object>';
   return [tag, ...sorted(entries.map(([k, x]) => [canon(k), canon(x, unordered)])).map(([, x]) => x)];
 }

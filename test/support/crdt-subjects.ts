@@ -77,14 +77,17 @@ export const keyArb: fc.Arbitrary<Key> = fc.constantFrom<Key>(
   new Uint8Array([]),
 );
 
-/** Values: scalars, bytes, arrays, objects and maps (prototype names included). */
+/** Values: scalars, bytes, arrays, objects and maps (prototype names, `-0` and empty maps included). */
 export const valueArb: fc.Arbitrary<Value> = fc.constantFrom<Value>(
   null,
   0,
+  -0,
   'a',
   'b',
   true,
   new Uint8Array([9]),
+  new Map(),
+  { zero: -0, empty: new Map() },
   [1, 'two'],
   { __proto__: null, constructor: 1 } as unknown as Value,
   new Map<string, Value>([['k', [null]]]),

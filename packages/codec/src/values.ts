@@ -42,7 +42,8 @@ export function wireValues(values: Value[]): unknown[] {
 }
 
 /**
- * Validates a decoded value and returns it in the form states hold: byte arrays as fresh plain
+ * Validates a decoded value and returns it in the form states hold (see `storableValue`: `-0`
+ * as `0`); byte arrays as fresh plain
  * `Uint8Array`s; maps with string keys as null-prototype objects (so `'__proto__'` is an ordinary
  * own key); maps with UTF-8 bin or finite-number keys as `Map`s (string keys from the bin).
  * Anything else (bigints, other map keys, a map mixing string and bin keys, nesting past
@@ -52,6 +53,7 @@ export function loadValue(x: unknown, path: string, depth = 0): Value {
   if (depth > MAX_VALUE_DEPTH) fail(`value nests deeper than ${MAX_VALUE_DEPTH}`, path);
   switch (typeof x) {
     case 'number':
+      return x === 0 ? 0 : x; // a crafted float -0 is stored as 0, as the mutators store it
     case 'boolean':
     case 'string':
       return x;
@@ -102,6 +104,7 @@ export function loadValues(xs: unknown[], path: string): Value[] {
     const x = xs[i];
     if (typeof x === 'object' || typeof x === 'bigint' || typeof x === 'undefined')
       xs[i] = loadValue(x, `${path}[${i}]`);
+    else if (x === 0) xs[i] = 0;
   }
   return xs as Value[];
 }

@@ -40,5 +40,5 @@ export { PNCounter, PNCounterReplica, type PNCounterState, type PNEntry } from '
 export { type ChangeEvent, Replica, type ReplicaOptions } from './replica.js';
 export { admitTimestamps, checkTimestamps, latestTimestamp, timestampsIn } from './timestamps.js';
 export { BASE_TYPE_TAGS, crdtOf, MAX_TYPE_DEPTH } from './types.js';
-export { assertValue, MAX_VALUE_DEPTH, type Value, valueEquals } from './value.js';
+export { assertValue, MAX_VALUE_DEPTH, storableValue, type Value, valueEquals } from './value.js';
 export { type WriteIndex, writeIndexOf } from './write-index.js';

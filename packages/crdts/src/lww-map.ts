@@ -12,7 +12,7 @@ import {
 import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
 import { type LWWEntry, stamp, timestampOf, wins } from './lww.js';
 import { Replica, type ReplicaOptions } from './replica.js';
-import { assertValue, type Value, valueEquals } from './value.js';
+import { storableValue, type Value, valueEquals } from './value.js';
 import { lackingWrites, writeIndexOf } from './write-index.js';
 
 /**
@@ -53,8 +53,8 @@ function stampSet(
 ): [StoredKey, LWWEntry] {
   assertReplicaId(replica, `${op}.replica`);
   const k = storeKey(key, `${op}.key`);
-  assertValue(value, `${op}.value`);
-  return [k, stamp(clock, replica, s.context, s.entries.get(k), value)];
+  const v = storableValue(value, `${op}.value`);
+  return [k, stamp(clock, replica, s.context, s.entries.get(k), v)];
 }
 
 /** A validated tombstone write for `key`, or undefined if `key` holds nothing here. */

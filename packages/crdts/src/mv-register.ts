@@ -1,7 +1,7 @@
 import { assertReplicaId, compareDots, DotContext, type ReplicaId } from '@nlbd/core';
 import { type Causal, causalLattice, contextOf, type DotFun, dotFunStore } from './causal.js';
 import { Replica, type ReplicaOptions } from './replica.js';
-import { assertValue, type Value, valueEquals } from './value.js';
+import { storableValue, type Value, valueEquals } from './value.js';
 
 /** An MV-Register's state: the value of each write not yet overwritten, by its dot; and the context. */
 export type MVRegisterState = Causal<DotFun<Value>>;
@@ -30,9 +30,9 @@ export const MVRegister = {
   /** The delta writing `value`, overwriting every value seen so far. */
   set(s: MVRegisterState, replica: ReplicaId, value: Value): MVRegisterState {
     assertReplicaId(replica, 'set.replica');
-    assertValue(value, 'set.value');
+    const stored = storableValue(value, 'set.value');
     const dot = { replica, counter: DotContext.max(s.context, replica) + 1 };
-    return { store: [{ dot, value }], context: contextOf([dot, ...s.store.map((e) => e.dot)]) };
+    return { store: [{ dot, value: stored }], context: contextOf([dot, ...s.store.map((e) => e.dot)]) };
   },
   /** The delta clearing the register: removes every value seen so far. */
   clear: (s: MVRegisterState): MVRegisterState => ({

@@ -60,6 +60,56 @@ export function assertValue(value: unknown, path = 'value', depth = 0): asserts 
   }
 }
 
+/**
+ * `value` validated as {@link assertValue} does, in the form a state stores it: every `-0` as
+ * `0`, every empty `Map` as an empty object, copying only the arrays, maps and objects that hold
+ * one. The wire has one zero (msgpack as nlbd writes it, like JSON) and cannot tell an empty
+ * `Map` from an empty object, so either would come back from another replica in the other form
+ * and the two states would differ; stored this way, a value reads the same on every replica.
+ * @example storableValue({ x: -0, tags: new Map() }, 'set.value') // { x: 0, tags: {} }
+ */
+export function storableValue(value: unknown, path = 'value'): Value {
+  assertValue(value, path);
+  return storedForm(value);
+}
+
+/** `v` with every `-0` inside it as `0` and every empty `Map` as `{}`: itself if it holds none. */
+function storedForm(v: Value): Value {
+  if (typeof v === 'number') return v === 0 ? 0 : v;
+  if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) {
+    let out: Value[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = storedForm(v[i] as Value);
+      if (!Object.is(x, v[i])) (out ??= v.slice())[i] = x;
+    }
+    return out ?? v;
+  }
+  if (v instanceof Map) {
+    if (v.size === 0) return {};
+    let out: Map<string | number, Value> | undefined;
+    for (const [k, x] of v as ReadonlyMap<string | number, Value>) {
+      const y = storedForm(x);
+      if (!Object.is(x, y)) (out ??= new Map(v as ReadonlyMap<string | number, Value>)).set(k, y);
+    }
+    return out ?? v;
+  }
+  const keys = Object.keys(v);
+  const values = keys.map((k) => storedForm((v as Record<string, Value>)[k] as Value));
+  if (values.every((y, i) => Object.is(y, (v as Record<string, Value>)[keys[i] as string]))) return v;
+  // Defined, not assigned: a key '__proto__' stays an own key and never sets a prototype.
+  const out: Record<string, Value> = Object.create(Object.getPrototypeOf(v));
+  for (let i = 0; i < keys.length; i++) {
+    Object.defineProperty(out, keys[i] as string, {
+      value: values[i],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
 /** Deep structural equality of two {@link Value}s (`Object.is` on numbers, so NaN equals NaN). */
 export function valueEquals(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
