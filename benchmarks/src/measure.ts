@@ -19,7 +19,11 @@ export interface Repetitions {
   readonly sampleMs?: number;
   /** Batch runs into a sample until it holds this many ms of bodies (default 0: one run a sample). */
   readonly batchMs?: number;
-  /** The most runs in all samples together that `sampleMs` may lead to (default 60). */
+  /**
+   * The most runs in all samples together that `sampleMs` may lead to, and that batches may hold
+   * (default 60); a batch of runs whose setups are cheap enough that it takes at most `batchMs`
+   * of wall time may hold more.
+   */
   readonly maxRuns?: number;
   /** The most warm-ups that `warmupMs` may lead to (default 1,000). */
   readonly maxWarmups?: number;
@@ -134,10 +138,12 @@ export function timeInterleaved(repetitions: Repetitions, timings: readonly Timi
   collectGarbage();
   const warmups = courses.map((c) => {
     while (c.runs < warmup || c.within(warmupMs, maxWarmups)) c.run();
-    // Batches are sized on the warm-ups' mean body time (with no warm-up, one run a sample), and
-    // the samples' runs together stay within maxRuns.
+    // Batches are sized on the warm-ups' mean body time (with no warm-up, one run a sample). The
+    // samples' runs together stay within maxRuns, unless whole runs (setups included) are so
+    // cheap that a batch filling batchMs of bodies takes no more than batchMs of wall time.
     const mean = c.runs > 0 ? c.spent / c.runs : 0;
-    const room = Math.max(1, Math.floor(maxRuns / samples));
+    const meanWall = c.runs > 0 ? c.wall / c.runs : 0;
+    const room = Math.max(1, Math.floor(maxRuns / samples), Math.floor(batchMs / meanWall));
     c.batch = mean > 0 ? Math.min(room, Math.max(1, Math.ceil(batchMs / mean))) : 1;
     c.short = mean < batchMs;
     const ran = c.runs;

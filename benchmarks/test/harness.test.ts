@@ -77,7 +77,8 @@ describe('stats', () => {
     const sampled = slow.time.samples.reduce((sum, t) => sum + t * slow.batch, 0);
     expect(sampled >= 12 || slow.time.samples.length * slow.batch >= 40).toBe(true);
     expect(slow.results.at(-1)).toBe(setups);
-    // A body of no measurable length hits the caps: 12 warm-ups, then samples of 12 / 3 = 4 runs
+    // A body of no measurable length after a setup of 1 ms hits the caps: 12 warm-ups, then
+    // samples of 12 / 3 = 4 runs (a batch of 2 ms of bodies would take far longer with its setups)
     // until the samples hold 12 runs.
     setups = 0;
     const instant = timeOne(
@@ -85,18 +86,31 @@ describe('stats', () => {
         warmup: 1,
         samples: 3,
         warmupMs: 1_000,
-        batchMs: 1_000,
+        batchMs: 2,
         sampleMs: 1_000,
         maxRuns: 12,
         maxWarmups: 12,
       },
-      () => ++setups,
+      () => {
+        busy(1);
+        return ++setups;
+      },
       (n) => n,
     );
     expect(instant.warmups).toBe(12);
     expect(instant.batch).toBe(4);
     expect(instant.time.samples).toHaveLength(3);
     expect(setups).toBe(12 + 3 * 4);
+    // A short body with a setup that costs nothing fills batchMs however few runs maxRuns allows:
+    // 3 ms of 0.05 ms bodies, about 60 runs a sample, not 6 / 3 = 2.
+    const cheap = timeOne(
+      { warmup: 20, samples: 3, batchMs: 3, maxRuns: 6 },
+      () => 0,
+      () => busy(0.05),
+    );
+    expect(cheap.batch).toBeGreaterThan(20);
+    expect(cheap.batch).toBeLessThanOrEqual(60);
+    expect(cheap.time.samples).toHaveLength(3);
   });
 
   it('timeInterleaved warms each body up on its own, then samples them in turns, the order rotating', () => {
