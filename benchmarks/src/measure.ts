@@ -70,8 +70,10 @@ class Course<C, R> {
   wall = 0;
   runs = 0;
   batch = 1;
-  /** Under `batchMs` a run on average: batched, and no collection between setup and body. */
+  /** Under `batchMs` a run on average: batched. */
   short = true;
+  /** 1 ms or more a run on average: the young generation is collected between setup and body. */
+  collect = false;
   readonly times: number[] = [];
   readonly results: R[] = [];
   last!: R;
@@ -110,11 +112,18 @@ class Course<C, R> {
  * rotating), so that a slow spell of a shared machine falls on every library's samples alike and
  * the ratios of their medians stay fair. Setups and garbage collection stay outside the timed
  * region; only bodies count against the budgets. Garbage is collected in full once, before the
- * warm-ups. A long body's sample collects the young generation between its setup and the body,
- * so the body does not pay for copying what its setup just built (nor for another library's
- * garbage); a short body's batch collects nothing, its own collections being part of its steady
- * state. Full collections before samples were tried and dropped: every library's next run went 2
- * to 4 times slower (nlbd's 10k-entry merge 26 ms against 6.8 ms, Yjs's 93 ms against 24 ms).
+ * warm-ups. A body of 1 ms or more (on the warm-ups' mean) runs on an empty young generation,
+ * collected between its setup and the body, untimed: it pays neither for copying what its setup
+ * just built nor for what the previous sample, maybe another library's, left alive. Before, only
+ * bodies over `batchMs` had it, and a faster library paid for its setups where a slower one did
+ * not: nlbd's 5k-entry merge (two replicas built by each setup) read 7.1 ms against 5.9 ms alone,
+ * while Yjs's read 22.9 ms against 30 ms alone; nlbd's 10k-entry apply read 7-10 ms in all
+ * samples but the first, which read 3.2 ms as alone. A body under 1 ms runs with no collection,
+ * its own collections being part of its steady state: it allocates too little for its setup's
+ * objects to matter, and a collection before each run would cost more than the run (Yjs's
+ * 40 µs counter merge ran 4 times slower after one). Full collections before samples were tried
+ * and dropped: every library's next run went 2 to 4 times slower (nlbd's 10k-entry merge 26 ms
+ * against 6.8 ms, Yjs's 93 ms against 24 ms).
  *
  * Warm-ups continue, for every body, until `warmupMs` of bodies have run: one warm-up of a 20 ms
  * body leaves V8's optimization of the library's code half done. A short body (under `batchMs` a
@@ -146,6 +155,7 @@ export function timeInterleaved(repetitions: Repetitions, timings: readonly Timi
     const room = Math.max(1, Math.floor(maxRuns / samples), Math.floor(batchMs / meanWall));
     c.batch = mean > 0 ? Math.min(room, Math.max(1, Math.ceil(batchMs / mean))) : 1;
     c.short = mean < batchMs;
+    c.collect = mean >= 1 || !c.short;
     const ran = c.runs;
     c.reset();
     return ran;
@@ -156,7 +166,7 @@ export function timeInterleaved(repetitions: Repetitions, timings: readonly Timi
       const c = courses[(k + round) % courses.length]!;
       if (!sampling(c)) continue;
       let total = 0;
-      for (let j = 0; j < c.batch; j++) total += c.run(!c.short);
+      for (let j = 0; j < c.batch; j++) total += c.run(c.collect);
       c.times.push(total / c.batch);
       if (c.timing.keepResults !== false) c.results.push(c.last);
     }

@@ -113,6 +113,52 @@ describe('stats', () => {
     expect(cheap.time.samples).toHaveLength(3);
   });
 
+  it('timeInterleaved collects the young generation between setup and body for bodies of 1 ms or more', () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const g = globalThis as { gc?: ((options?: { type: string }) => void) | undefined };
+    const saved = g.gc;
+    const log: string[] = [];
+    g.gc = (options) => {
+      log.push(options?.type ?? 'major');
+    };
+    try {
+      const repetitions = { warmup: 2, samples: 3, batchMs: 6, maxRuns: 9 };
+      const long = timeOne(
+        repetitions,
+        () => log.push('setup'),
+        () => {
+          log.push('body');
+          busy(1.2);
+        },
+      );
+      expect(long.batch).toBeGreaterThan(1);
+      // One full collection before the warm-ups (which collect nothing), then a minor collection
+      // between each sampled run's setup and its body.
+      const sampled = ['setup', 'minor', 'body'];
+      expect(log).toEqual([
+        'major',
+        'setup',
+        'body',
+        'setup',
+        'body',
+        ...Array.from({ length: 3 * long.batch }, () => sampled).flat(),
+      ]);
+      log.length = 0;
+      const short = timeOne(
+        repetitions,
+        () => 0,
+        () => busy(0.1),
+      );
+      expect(short.batch).toBeGreaterThan(1);
+      expect(log).toEqual(['major']);
+    } finally {
+      g.gc = saved;
+    }
+  });
+
   it('timeInterleaved warms each body up on its own, then samples them in turns, the order rotating', () => {
     const log: string[] = [];
     const body = (name: string): Timing => ({ setup: () => name, run: (n) => log.push(n as string) });
