@@ -21,9 +21,15 @@ export const manyWriters: Scenario = {
         });
         return r;
       });
-    // Only the last sample's replicas are kept, for the check: a thousand documents a sample add up.
+    // Only the last run's replicas are kept, for the check, and dropped by the next run's setup
+    // before it builds its writers: a thousand documents of a thousand keys each (Yjs holds over
+    // a GB of them at the full size) must not be held twice, nor piled up sample after sample.
     let last: { hub: WorkloadReplica; all: WorkloadReplica[] } | undefined;
-    const sync = yield* timed(writers, (all) => {
+    const fresh = () => {
+      last = undefined;
+      return writers();
+    };
+    const sync = yield* timed(fresh, (all) => {
       const hub = adapter.createReplica('hub');
       let sent = 0;
       const pull = (to: WorkloadReplica, from: WorkloadReplica) => {
