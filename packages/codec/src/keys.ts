@@ -47,7 +47,7 @@ export function sortEntries<V>(map: ReadonlyMap<StoredKey, V>): [StoredKey[], V[
 }
 
 /** Whether `a` comes strictly before `b` in wire order. */
-function wireBefore(a: StoredKey, b: StoredKey): boolean {
+export function wireBefore(a: StoredKey, b: StoredKey): boolean {
   const ra = wireRank(a);
   const rb = wireRank(b);
   return ra !== rb ? ra < rb : a < b;
@@ -117,7 +117,7 @@ export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
   const bytes: Uint8Array[] = [];
   const prefixes = new Float64Array(sorted.length);
   const lengths = new Float64Array(sorted.length);
-  let text = '';
+  const text = new KeyText();
   let count = 0;
   let prev = '';
   for (let i = 0; i < sorted.length; i++) {
@@ -128,7 +128,7 @@ export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
       const p = sharedPrefix(prev, k);
       prefixes[count] = p;
       lengths[count++] = k.length;
-      text += p === 0 ? k : k.slice(p);
+      text.append(k, p);
       prev = k;
     }
   }
@@ -137,9 +137,45 @@ export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
     count,
     writeRuns(prefixes.subarray(0, count)),
     writeRuns(lengths.subarray(0, count)),
-    packKeyText(text),
+    packKeyText(text.utf8()),
     bytes,
   ];
+}
+
+/**
+ * The UTF-8 of the key suffixes, appended one by one: ASCII copied byte by byte, anything else
+ * through a `TextEncoder` (a suffix never splits a surrogate pair). No suffix string is cut out
+ * and no text is built, only the bytes {@link packKeyText} deflates.
+ */
+class KeyText {
+  #buf = new Uint8Array(1024);
+  #at = 0;
+
+  /** Appends `k` from code unit `from` on. */
+  append(k: string, from: number): void {
+    const need = this.#at + 3 * (k.length - from);
+    if (need > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.#buf.length));
+      grown.set(this.#buf.subarray(0, this.#at));
+      this.#buf = grown;
+    }
+    const buf = this.#buf;
+    let at = this.#at;
+    for (let j = from; j < k.length; j++) {
+      const c = k.charCodeAt(j);
+      if (c >= 0x80) {
+        at += utf8.encodeInto(k.slice(j), buf.subarray(at)).written;
+        break;
+      }
+      buf[at++] = c;
+    }
+    this.#at = at;
+  }
+
+  /** The bytes appended so far. */
+  utf8(): Uint8Array {
+    return this.#buf.subarray(0, this.#at);
+  }
 }
 
 /**
@@ -152,18 +188,18 @@ const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * The key text as written: the string itself, or the raw DEFLATE (level 6, deterministic) of its
- * UTF-8 when that is at least {@link KEY_TEXT_DEFLATE_FROM} bytes and the DEFLATE is shorter.
- * Key text is the bulk of a map's delta (front coding leaves runs of digits and shared words
- * that DEFLATE's Huffman and back-references shorten), and costs the reader one inflate.
+ * The key text (given as its UTF-8) as written: the string itself, or the raw DEFLATE (level 6,
+ * deterministic) of its UTF-8 when that is at least {@link KEY_TEXT_DEFLATE_FROM} bytes and the
+ * DEFLATE is shorter. Key text is the bulk of a map's delta (front coding leaves runs of digits
+ * and shared words that DEFLATE's Huffman and back-references shorten), and costs the reader one
+ * inflate.
  */
-export function packKeyText(text: string): string | Uint8Array {
-  // A UTF-16 code unit is at most 3 UTF-8 bytes: shorter text cannot reach the threshold.
-  if (text.length * 3 < KEY_TEXT_DEFLATE_FROM) return text;
-  const bytes = utf8.encode(text);
-  if (bytes.length < KEY_TEXT_DEFLATE_FROM) return text;
-  const packed = deflateSync(bytes, { level: 6 });
-  return packed.length < bytes.length ? packed : text;
+export function packKeyText(bytes: Uint8Array): string | Uint8Array {
+  if (bytes.length >= KEY_TEXT_DEFLATE_FROM) {
+    const packed = deflateSync(bytes, { level: 6 });
+    if (packed.length < bytes.length) return packed;
+  }
+  return strictUtf8.decode(bytes);
 }
 
 /**

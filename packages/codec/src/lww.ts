@@ -9,11 +9,11 @@ import {
   writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { readKeyRuns, readKeys, sortEntries, writeKeyRuns } from './keys.js';
+import { readKeyRuns, readKeys, sortEntries, wireBefore, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
 import { deltas, readDeltas, readSmallRuns, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
-import { asArray, asTuple, fail, type Reader } from './wire.js';
+import { asArray, asTuple, fail, type Reader, type Writer } from './wire.js';
 
 /**
  * LWW-Map and LWW-Register (one key, `0`), format 1.1: `[context, ...keys(6), tombstones, values,
@@ -26,42 +26,36 @@ import { asArray, asTuple, fail, type Reader } from './wire.js';
 export const lwwCodec: StateCodec<LWWMapState> = {
   write(s, w) {
     const context = writeContext(s.context, w);
-    const [keys, rows] = sortEntries(s.entries);
-    const n = keys.length;
-    const tombstones: number[] = [];
-    const values: Value[] = [];
-    const walls = new Float64Array(n);
-    const counters = new Float64Array(n);
-    const replicas = new Float64Array(n);
-    const seqs = new Float64Array(n);
-    let lastTombstone = 0;
-    // Runs of rows by one writer are the rule: intern a replica once per run.
-    let lastReplica: ReplicaId | undefined;
-    let lastIndex = 0;
-    for (let i = 0; i < n; i++) {
-      const e = rows[i] as LWWEntry;
-      if (e.deleted) {
-        tombstones.push(i - lastTombstone);
-        lastTombstone = i;
-      } else values.push(e.value as Value);
-      walls[i] = e.wall;
-      counters[i] = e.counter;
-      if (e.replica !== lastReplica) {
-        lastReplica = e.replica;
-        lastIndex = w.intern(lastReplica);
+    // Keys inserted in wire order (a decoded state, keys written in order) are the rule: their
+    // rows are written in the pass that checks the order; only otherwise are they sorted first.
+    const n = s.entries.size;
+    let rows = new RowColumns(n, w);
+    let keys: StoredKey[] = new Array(n);
+    let prev: StoredKey | undefined;
+    let ordered = true;
+    s.entries.forEach((e, k) => {
+      if (!ordered) return;
+      if (prev !== undefined && !wireBefore(prev, k)) ordered = false;
+      else {
+        keys[rows.filled] = prev = k;
+        rows.add(rows.filled, e);
       }
-      replicas[i] = lastIndex;
-      seqs[i] = e.seq;
+    });
+    if (!ordered) {
+      const [sorted, entries] = sortEntries(s.entries);
+      keys = sorted;
+      rows = new RowColumns(n, w);
+      for (let i = 0; i < n; i++) rows.add(i, entries[i] as LWWEntry);
     }
     return [
       context,
       ...writeKeyRuns(keys),
-      writeRuns(tombstones),
-      wireValues(values),
-      writeRuns(deltas(walls)),
-      writeRuns(deltas(counters)),
-      writeRuns(replicas),
-      writeRuns(deltas(seqs)),
+      writeRuns(rows.tombstones),
+      wireValues(rows.values),
+      writeRuns(deltas(rows.walls)),
+      writeRuns(deltas(rows.counters)),
+      writeRuns(rows.replicas),
+      writeRuns(deltas(rows.seqs)),
     ];
   },
 
@@ -81,6 +75,50 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     return (target) => joinRows(rows, target);
   },
 };
+
+/** The columns of an LWW layout's rows, filled row by row in wire order. */
+class RowColumns {
+  /** Rows added so far. */
+  filled = 0;
+  /** The deleted rows, each as its distance from the previous one. */
+  readonly tombstones: number[] = [];
+  /** The live rows' values. */
+  readonly values: Value[] = [];
+  readonly walls: Float64Array;
+  readonly counters: Float64Array;
+  readonly replicas: Float64Array;
+  readonly seqs: Float64Array;
+  readonly #w: Writer;
+  #lastTombstone = 0;
+  #lastReplica: ReplicaId | undefined;
+  #lastIndex = 0;
+
+  constructor(n: number, w: Writer) {
+    this.walls = new Float64Array(n);
+    this.counters = new Float64Array(n);
+    this.replicas = new Float64Array(n);
+    this.seqs = new Float64Array(n);
+    this.#w = w;
+  }
+
+  /** Row `i` (the next one) from entry `e`. */
+  add(i: number, e: LWWEntry): void {
+    if (e.deleted) {
+      this.tombstones.push(i - this.#lastTombstone);
+      this.#lastTombstone = i;
+    } else this.values.push(e.value as Value);
+    this.walls[i] = e.wall;
+    this.counters[i] = e.counter;
+    // Runs of rows by one writer are the rule: intern a replica once per run.
+    if (e.replica !== this.#lastReplica) {
+      this.#lastReplica = e.replica;
+      this.#lastIndex = this.#w.intern(e.replica);
+    }
+    this.replicas[i] = this.#lastIndex;
+    this.seqs[i] = e.seq;
+    this.filled = i + 1;
+  }
+}
 
 /** The validated rows of a 1.1 LWW layout, ready to join into any number of states. */
 interface Rows {
