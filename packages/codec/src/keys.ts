@@ -25,27 +25,6 @@ export function sortKeys(keys: Iterable<StoredKey>): StoredKey[] {
   return [...scalars, ...strings, ...bytes];
 }
 
-/**
- * The entries of `map` in wire order (see {@link sortKeys}), keys and values apart. Keys that
- * were inserted in wire order (a decoded state; keys written in order) are taken in one pass
- * with no lookups; otherwise the keys are sorted and their values looked up.
- */
-export function sortEntries<V>(map: ReadonlyMap<StoredKey, V>): [StoredKey[], V[]] {
-  const keys: StoredKey[] = new Array(map.size);
-  const values: V[] = new Array(map.size);
-  let i = 0;
-  let ordered = true;
-  let prev: StoredKey | undefined;
-  for (const [k, v] of map) {
-    if (ordered && prev !== undefined && !wireBefore(prev, k)) ordered = false;
-    keys[i] = prev = k;
-    values[i++] = v;
-  }
-  if (ordered) return [keys, values];
-  const sorted = sortKeys(keys);
-  return [sorted, sorted.map((k) => map.get(k) as V)];
-}
-
 /** Whether `a` comes strictly before `b` in wire order. */
 export function wireBefore(a: StoredKey, b: StoredKey): boolean {
   const ra = wireRank(a);

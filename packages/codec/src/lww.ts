@@ -9,7 +9,7 @@ import {
   writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { readKeyRuns, readKeys, sortEntries, wireBefore, writeKeyRuns } from './keys.js';
+import { readKeyRuns, readKeys, sortKeys, wireBefore, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
 import { deltas, readDeltas, readSmallRuns, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
@@ -42,10 +42,9 @@ export const lwwCodec: StateCodec<LWWMapState> = {
       }
     });
     if (!ordered) {
-      const [sorted, entries] = sortEntries(s.entries);
-      keys = sorted;
+      keys = sortKeys(s.entries.keys());
       rows = new RowColumns(n, w);
-      for (let i = 0; i < n; i++) rows.add(i, entries[i] as LWWEntry);
+      for (let i = 0; i < n; i++) rows.add(i, s.entries.get(keys[i] as StoredKey) as LWWEntry);
     }
     return [
       context,
