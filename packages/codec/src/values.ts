@@ -43,9 +43,9 @@ export function wireValues(values: Value[]): unknown[] {
 
 /**
  * Validates a decoded value and returns it in the form states hold (see `storableValue`: `-0`
- * as `0`); byte arrays as fresh plain
- * `Uint8Array`s; maps with string keys as null-prototype objects (so `'__proto__'` is an ordinary
- * own key); maps with UTF-8 bin or finite-number keys as `Map`s (string keys from the bin).
+ * as `0`); byte arrays as fresh plain `Uint8Array`s; maps with string keys as null-prototype
+ * objects (so `'__proto__'` is an ordinary own key); maps with UTF-8 bin or finite-number keys
+ * as `Map`s (string keys from the bin).
  * Anything else (bigints, other map keys, a map mixing string and bin keys, nesting past
  * `MAX_VALUE_DEPTH`) is a `DecodeError`. An empty map is an empty object.
  */

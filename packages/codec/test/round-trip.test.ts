@@ -1,5 +1,5 @@
-import { type Crdt, DecodeError, DotContext } from '@nlbd/core';
-import { GCounter, LWWMap, ORMap, ORSet } from '@nlbd/crdts';
+import { type Crdt, DecodeError, DotContext, HybridLogicalClock } from '@nlbd/core';
+import { GCounter, LWWMap, LWWRegister, MVRegister, ORMap, ORSet, storableValue } from '@nlbd/crdts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { historyArb } from '../../../test/support/crdt-history.ts';
@@ -93,5 +93,37 @@ describe('types and tags', () => {
     const back = decode(ORSet, bytes);
     bytes.fill(0);
     expect(ORSet.has(back, new Uint8Array([1, 2]))).toBe(true);
+  });
+});
+
+describe('-0 and empty Maps in values', () => {
+  it('are stored as 0 and {} by every mutator, so a state and its decoded copy are equal', () => {
+    const clock = new HybridLogicalClock('a');
+    const nested = { x: -0, list: [1, -0], map: new Map([['k', -0]]), none: new Map(), __proto__x: 'y' };
+    const map = LWWMap.empty();
+    LWWMap.setInto(map, 'a', 'zero', -0, clock);
+    LWWMap.joinInto(map, LWWMap.set(map, 'a', 'nested', nested, clock));
+    expect(Object.is(LWWMap.value(map).get('zero'), 0)).toBe(true);
+    expect(LWWMap.value(map).get('nested')).toEqual({
+      x: 0,
+      list: [1, 0],
+      map: new Map([['k', 0]]),
+      none: {},
+      __proto__x: 'y',
+    });
+    expect(Object.is(nested.x, -0)).toBe(true); // the caller's value is copied, not changed
+    expect(LWWMap.equals(decode(LWWMap, encode(LWWMap, map)), map)).toBe(true);
+    const reg = LWWRegister.set(LWWRegister.empty(), 'a', -0, clock);
+    expect(Object.is(LWWRegister.value(reg), 0)).toBe(true);
+    const mv = MVRegister.set(MVRegister.empty(), 'a', [-0, new Map()]);
+    expect(MVRegister.equals(decode(MVRegister, encode(MVRegister, mv)), mv)).toBe(true);
+  });
+
+  it('keeps a key named __proto__ an own key when a value is copied', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": -0}, "n": -0}');
+    const stored = storableValue(value) as Record<string, unknown>;
+    expect(Object.keys(stored)).toEqual(['__proto__', 'n']);
+    expect(Object.getOwnPropertyDescriptor(stored, '__proto__')?.value).toEqual({ polluted: 0 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
