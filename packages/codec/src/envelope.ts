@@ -1,5 +1,5 @@
 import { DecodeError, ValidationError } from '@nlbd/core';
-import { deflateSync, Inflate } from 'fflate';
+import { deflateSync, Inflate, inflateSync } from 'fflate';
 import type { ResolvedLimits } from './limits.js';
 import { unpackChecked } from './msgpack.js';
 
@@ -160,12 +160,29 @@ function recentHeader(bytes: Uint8Array): WireHeader | undefined {
 
 const CHUNK = 16 * 1024;
 
+/** DEFLATE's greatest expansion: a 258-byte match coded in 2 bits. */
+const MAX_INFLATE_RATIO = 1032;
+
 /**
  * The raw DEFLATE stream `data` inflated, refusing (as a `DecodeError` naming `path`) a corrupt
  * or unfinished stream, and output past `max` bytes as soon as inflation would pass it: a small
- * input cannot make the decoder do or hold much more than `max`.
+ * input cannot make the decoder do or hold much more than `max`. When even `data`'s greatest
+ * expansion stays within `max`, it is first inflated in one pass into a buffer sized for
+ * ordinary ratios (the streaming inflater allocates 128 KiB a push, which cost more than the
+ * inflation of a map's key text); only a stream that fills that buffer, or fails, is inflated
+ * again by the streaming path, which decides.
  */
 export function inflateBounded(data: Uint8Array, max: number, path: string): Uint8Array {
+  if (data.length * MAX_INFLATE_RATIO <= max) {
+    const room = Math.min(max, 128 * data.length + 4096);
+    let out: Uint8Array | undefined;
+    try {
+      out = inflateSync(data, { out: new Uint8Array(room + 1) });
+    } catch {
+      out = undefined;
+    }
+    if (out !== undefined && out.length <= room) return out;
+  }
   const chunks: Uint8Array[] = [];
   let filled = 0;
   let finished = false;

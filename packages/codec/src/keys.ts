@@ -309,6 +309,8 @@ function readByteKeys(bytes: unknown[], keys: StoredKey[], n: number, path: stri
  */
 class FrontDecoder {
   #prev = '';
+  /** The first code units of `#prev` that it shares with the key before it. */
+  #stem = '';
   #chars: number;
   readonly #r: Reader;
   readonly #path: string;
@@ -319,22 +321,37 @@ class FrontDecoder {
     this.#path = path;
   }
 
-  /** The `i`-th string key: `p` code units of the previous key, then `s`. */
+  /**
+   * The `i`-th string key: `p` code units of the previous key, then `s`. The previous key's own
+   * prefix (its stem) serves again when `p` is as long, which is the rule for sorted keys, so
+   * most keys cost one new string besides their suffix. Keys ascend when they first differ at
+   * `p` (or at `p + 1`, past a shared high surrogate) and `s` has the greater code unit there.
+   */
   next(p: unknown, s: string, i: number): string {
     const prev = this.#prev;
     if (typeof p !== 'number' || !(p >= 0 && p <= prev.length) || (p | 0) !== p) {
       fail('expected a prefix length within the previous key', `${this.#path}.keyPrefixes[${i}]`);
     }
-    if (p < prev.length && s.length > 0 && s.charCodeAt(0) === prev.charCodeAt(p)) {
-      // Only a shared high surrogate whose low half differs may stay outside the prefix.
-      if (!isHigh(s.charCodeAt(0)) || s.charCodeAt(1) === prev.charCodeAt(p + 1)) {
-        fail('the shared prefix must be as long as possible', `${this.#path}.keyPrefixes[${i}]`);
-      }
-    }
     if (p > 0 && isHigh(prev.charCodeAt(p - 1)))
       fail('the prefix splits a surrogate pair', `${this.#path}.keyPrefixes[${i}]`);
-    const key = p === 0 ? s : prev.slice(0, p) + s;
-    if (i > 0 && !(key > prev)) fail('keys must be strictly ascending', `${this.#path}.keySuffixes[${i}]`);
+    if (i > 0) {
+      let at = p;
+      let c = s.charCodeAt(0);
+      if (p < prev.length && c === prev.charCodeAt(p)) {
+        // Only a shared high surrogate whose low half differs may stay outside the prefix.
+        if (!isHigh(c) || s.charCodeAt(1) === prev.charCodeAt(p + 1)) {
+          fail('the shared prefix must be as long as possible', `${this.#path}.keyPrefixes[${i}]`);
+        }
+        c = s.charCodeAt(1);
+        at = p + 1;
+      }
+      // Past the previous key's end, a key ascends if it is longer; NaN (no code unit) never does.
+      if (!(at < prev.length ? c > prev.charCodeAt(at) : s.length > 0))
+        fail('keys must be strictly ascending', `${this.#path}.keySuffixes[${i}]`);
+    }
+    let stem = this.#stem;
+    if (p !== stem.length) stem = p <= stem.length ? stem.slice(0, p) : prev.slice(0, p);
+    const key = p === 0 ? s : stem + s;
     this.#chars += key.length;
     if (this.#chars > this.#r.limits.maxBytes) {
       fail(
@@ -343,6 +360,7 @@ class FrontDecoder {
       );
     }
     this.#prev = key;
+    this.#stem = stem;
     return key;
   }
 

@@ -116,32 +116,50 @@ function varintTail(c: Cursor, low: number): number {
 /**
  * The `n` values of a {@link writeRuns} column (a bin; at most `n` values are ever allocated,
  * whatever runs the bytes declare). Always a `Float64Array`, so the engine sees one kind of
- * column everywhere.
+ * column everywhere. One-byte varints (most headers and values) are read in the loop itself;
+ * longer ones through {@link varint}.
  */
 export function readRuns(x: unknown, n: number, path: string): Float64Array {
   if (!(x instanceof Uint8Array)) fail('expected a bin column', path);
   const c: Cursor = { bytes: x, pos: 0, path };
   const out = new Float64Array(n);
+  const end = x.length;
+  let pos = 0;
   let i = 0;
   let last = 0;
   let literalBefore = false;
-  while (c.pos < x.length) {
-    const g = varint(c);
+  while (pos < end) {
+    let g = x[pos] as number;
+    if (g < 0x40) pos++;
+    else {
+      c.pos = pos;
+      g = varint(c);
+      pos = c.pos;
+    }
     const literal = g < 0;
     const count = literal ? -g : g;
     if (g === 0 || g === 1) fail(`group header ${g} is neither a run (≥ 2) nor literals (≤ -1)`, path);
     if (count > n - i) fail(`the column holds more than ${n} values`, path);
     if (literal && literalBefore) fail('two literal groups are adjacent', path);
     literalBefore = literal;
-    for (let k = 0; k < count; k++) {
-      if (literal || k === 0) {
-        const v = varint(c);
-        // Only a run may repeat a value: that is what makes the encoding canonical.
-        if (i > 0 && v === last) fail('equal adjacent values must be one run', path);
-        last = v;
+    const stop = i + count;
+    for (let k = literal ? count : 1; k > 0; k--) {
+      let v: number;
+      const b = pos < end ? (x[pos] as number) : 0x80;
+      if (b < 0x40) {
+        v = b;
+        pos++;
+      } else {
+        c.pos = pos;
+        v = varint(c);
+        pos = c.pos;
       }
-      out[i++] = last;
+      // Only a run may repeat a value: that is what makes the encoding canonical.
+      if (i > 0 && v === last) fail('equal adjacent values must be one run', path);
+      last = v;
+      out[i++] = v;
     }
+    while (i < stop) out[i++] = last;
   }
   if (i !== n) fail(`expected ${n} values, got ${i}`, path);
   return out;

@@ -3,6 +3,7 @@ import { GCounter, LWWMap, type LWWMapState, MVRegister, ORSet, PNCounter } from
 import { deflateSync, inflateSync } from 'fflate';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
+import { inflateBounded } from '../src/envelope.js';
 import {
   decode,
   decodeDigest,
@@ -67,6 +68,30 @@ describe('envelope', () => {
     const huge = big.slice();
     new DataView(huge.buffer).setUint32(7 + 'gcounter'.length, 0xffffffff);
     refuses(() => decode(GCounter, huge), /limit maxBytes/);
+  });
+});
+
+describe('bounded inflation', () => {
+  const sample = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7919) % 61);
+  it('inflates exactly, whether its one-pass buffer holds the output or not', () => {
+    // Ordinary text fits the one-pass buffer; runs of one byte (ratio ~1000) overflow it and
+    // are inflated again by the streaming path; a limit below 1032x the input skips the pass.
+    for (const raw of [sample(5_000), new Uint8Array(300_000).fill(0x61), sample(70_000)]) {
+      const z = deflateSync(raw, { level: 6 });
+      for (const max of [raw.length, raw.length * 2, z.length * 1032, 1 << 26]) {
+        if (max < raw.length) continue;
+        expect(inflateBounded(z, max, 'x')).toEqual(raw);
+      }
+    }
+  });
+  it('refuses output past the limit, corrupt or unfinished streams, on either path', () => {
+    const raw = new Uint8Array(300_000).fill(0x61);
+    const z = deflateSync(raw, { level: 9 });
+    for (const max of [raw.length - 1, 1 << 26]) {
+      if (max < raw.length) refuses(() => inflateBounded(z, max, 'x'), /inflates past 299999 bytes/);
+      refuses(() => inflateBounded(z.subarray(0, z.length - 2), max, 'x'), /DEFLATE stream/);
+      refuses(() => inflateBounded(new Uint8Array([0xff, 0xff]), max, 'x'), /DEFLATE/);
+    }
   });
 });
 
