@@ -25,15 +25,12 @@ export function sortKeys(keys: Iterable<StoredKey>): StoredKey[] {
   return [...scalars, ...strings, ...bytes];
 }
 
-/** Whether `a` comes strictly before `b` in wire order. */
-export function wireBefore(a: StoredKey, b: StoredKey): boolean {
-  const ra = wireRank(a);
-  const rb = wireRank(b);
-  return ra !== rb ? ra < rb : a < b;
-}
-
-/** Booleans, numbers, strings, byte keys: the groups of wire order. */
-function wireRank(k: StoredKey): number {
+/**
+ * The group of `k` in wire order: booleans 0, numbers 1, strings 2, byte keys 3. Within a group,
+ * `<` orders keys as the wire does, so `a` comes strictly before `b` when its group is lower, or
+ * the same and `a < b`.
+ */
+export function wireRank(k: StoredKey): number {
   if (typeof k === 'string') return isBytesKey(k) ? 3 : 2;
   return typeof k === 'boolean' ? 0 : 1;
 }

@@ -9,9 +9,9 @@ import {
   writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { readKeyRuns, readKeys, sortKeys, wireBefore, writeKeyRuns } from './keys.js';
+import { readKeyRuns, readKeys, sortKeys, wireRank, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
-import { deltas, readDeltas, readSmallRuns, writeRuns } from './runs.js';
+import { readDeltas, readSmallRuns, toDeltas, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
 import { asArray, asTuple, fail, type Reader, type Writer } from './wire.js';
 
@@ -32,12 +32,15 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     let rows = new RowColumns(n, w);
     let keys: StoredKey[] = new Array(n);
     let prev: StoredKey | undefined;
+    let prevRank = -1;
     let ordered = true;
     s.entries.forEach((e, k) => {
       if (!ordered) return;
-      if (prev !== undefined && !wireBefore(prev, k)) ordered = false;
+      const rank = wireRank(k);
+      if (rank < prevRank || (rank === prevRank && !((prev as StoredKey) < k))) ordered = false;
       else {
         keys[rows.filled] = prev = k;
+        prevRank = rank;
         rows.add(rows.filled, e);
       }
     });
@@ -51,10 +54,10 @@ export const lwwCodec: StateCodec<LWWMapState> = {
       ...writeKeyRuns(keys),
       writeRuns(rows.tombstones),
       wireValues(rows.values),
-      writeRuns(deltas(rows.walls)),
-      writeRuns(deltas(rows.counters)),
+      writeRuns(toDeltas(rows.walls)),
+      writeRuns(toDeltas(rows.counters)),
       writeRuns(rows.replicas),
-      writeRuns(deltas(rows.seqs)),
+      writeRuns(toDeltas(rows.seqs)),
     ];
   },
 

@@ -197,14 +197,16 @@ export function readDeltas(x: unknown, n: number, path: string, min: number): Fl
   return out;
 }
 
-/** `values[i] - values[i - 1]` (the first minus 0), for a delta-coded column. */
-export function deltas(values: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(values.length);
+/**
+ * Replaces each of `values` by its difference from the one before (the first minus 0), in place,
+ * for a delta-coded column; returns `values`.
+ */
+export function toDeltas(values: Float64Array): Float64Array {
   let prev = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    out[i] = v - prev;
+    values[i] = v - prev;
     prev = v;
   }
-  return out;
+  return values;
 }
