@@ -171,7 +171,8 @@ function readTombstones(x: unknown, n: number, count: number, path: string): Uin
 
 /**
  * Joins `rows` into `target` as `LWWMap.joinInto` would join their state, without building it.
- * Cannot fail: the rows are validated.
+ * Cannot fail: the rows are validated. The entry each row meets is found by a {@link SortedWalk}
+ * where that pays, by a lookup otherwise.
  */
 function joinRows(rows: Rows, target: LWWMapState): boolean {
   let changed = DotContext.joinInto(target.context, rows.context);
@@ -180,6 +181,7 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
   const fresh = entries.size === 0;
   const index = writeIndexOf(entries);
   const { keys, deleted, values, walls, counters, replicas, seqs } = rows;
+  const walk = fresh ? undefined : SortedWalk.over(entries, keys.length);
   let v = 0;
   for (let i = 0; i < keys.length; i++) {
     const gone = deleted[i] === 1;
@@ -190,7 +192,7 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
     const key = keys[i] as StoredKey;
     if (!fresh) {
       // The row's entry is built only if it wins: in a merge, half the rows lose.
-      const cur = entries.get(key);
+      const cur = walk !== undefined ? walk.find(key) : entries.get(key);
       if (cur !== undefined && !lwwStampWins(wall, counter, replica, cur)) continue;
     }
     const e: LWWEntry = {
@@ -206,6 +208,80 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
     changed = true;
   }
   return changed;
+}
+
+/** The fewest entries a map must hold for a {@link SortedWalk} of it. */
+const WALK_FROM = 8192;
+
+/**
+ * The entries of a map whose keys iterate in wire order, met by keys in wire order: each found
+ * by walking the map alongside them, as in a merge of two sorted lists, not by a lookup. A
+ * lookup of a key just decoded hashes it, then compares it with the key it finds, in a table
+ * that from some 10k entries on no longer fits the cache, and a row that wins is looked up twice
+ * (`get`, then `set`). Side by side against lookups, joining one state into another (half the
+ * keys shared) both ways was 1.01x faster at 5k entries, 1.03x at 10k, 1.05x and 1.09x at 20k,
+ * 1.02x to 1.30x at 50k (four runs): the way the rows lose 1.14x to 1.54x, the way they win
+ * 0.92x to 1.15x (a winning row is still looked up once, by `set`). Hence only maps of
+ * {@link WALK_FROM} entries or more are walked. Only the entries the map held when the walk began are walked:
+ * keys set meanwhile are ones the walk has passed or is at, and new ones go to the end.
+ */
+class SortedWalk {
+  readonly #keys: IterableIterator<StoredKey>;
+  readonly #values: IterableIterator<LWWEntry>;
+  #left: number;
+  /** The entry the walk is at, and its key and wire group; no key once past the last. */
+  #key: StoredKey | undefined;
+  #rank = 0;
+  #entry: LWWEntry | undefined;
+
+  private constructor(entries: Map<StoredKey, LWWEntry>) {
+    this.#keys = entries.keys();
+    this.#values = entries.values();
+    this.#left = entries.size;
+    this.#next();
+  }
+
+  /**
+   * A walk of `entries` for `rows` keys in wire order, if it pays: the map holds at least
+   * {@link WALK_FROM} entries, the keys are at least a quarter as many (a walk visits every
+   * entry up to the last key), and the entries' keys iterate in wire order (as a decoded
+   * state's and one written in order do), which one pass over them checks.
+   */
+  static over(entries: Map<StoredKey, LWWEntry>, rows: number): SortedWalk | undefined {
+    if (entries.size < WALK_FROM || rows * 4 < entries.size) return undefined;
+    let prev: StoredKey | undefined;
+    let prevRank = -1;
+    for (const k of entries.keys()) {
+      const rank = wireRank(k);
+      if (rank < prevRank || (rank === prevRank && !((prev as StoredKey) < k))) return undefined;
+      prev = k;
+      prevRank = rank;
+    }
+    return new SortedWalk(entries);
+  }
+
+  /** The entry of `key` if the map has it; `key` must come after every key asked before. */
+  find(key: StoredKey): LWWEntry | undefined {
+    const rank = wireRank(key);
+    while (this.#key !== undefined && (this.#rank < rank || (this.#rank === rank && this.#key < key)))
+      this.#next();
+    if (this.#key !== key) return undefined;
+    const found = this.#entry;
+    this.#next();
+    return found;
+  }
+
+  #next(): void {
+    if (this.#left === 0) {
+      this.#key = undefined;
+      return;
+    }
+    this.#left--;
+    const k = this.#keys.next().value as StoredKey;
+    this.#key = k;
+    this.#rank = wireRank(k);
+    this.#entry = this.#values.next().value as LWWEntry;
+  }
 }
 
 /**

@@ -1,5 +1,15 @@
 import { type Crdt, DecodeError, DotContext, HybridLogicalClock } from '@nlbd/core';
-import { GCounter, LWWMap, LWWRegister, MVRegister, ORMap, ORSet, storableValue } from '@nlbd/crdts';
+import {
+  GCounter,
+  type Key,
+  LWWMap,
+  type LWWMapState,
+  LWWRegister,
+  MVRegister,
+  ORMap,
+  ORSet,
+  storableValue,
+} from '@nlbd/crdts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { historyArb } from '../../../test/support/crdt-history.ts';
@@ -125,5 +135,56 @@ describe('-0 and empty Maps in values', () => {
     expect(Object.keys(stored)).toEqual(['__proto__', 'n']);
     expect(Object.getOwnPropertyDescriptor(stored, '__proto__')?.value).toEqual({ polluted: 0 });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('rows joined into a large map', () => {
+  /** Key `i`: a number, a boolean, bytes or a string, so that every wire group is met. */
+  const keyOf = (i: number): Key => {
+    if (i < 2) return i === 1;
+    if (i % 13 === 0) return i / 13 - 0.5;
+    if (i % 17 === 0) return new Uint8Array([i >> 8, i & 255]);
+    return `k${String(i).padStart(6, '0')}`;
+  };
+  /** An LWW-Map of keys `from` to `to` (exclusive) written by `replica` at `now`, deleting every 9th. */
+  const written = (replica: string, now: number, from: number, to: number, into = LWWMap.empty()) => {
+    const clock = new HybridLogicalClock(replica, { now: () => now });
+    for (let i = from; i < to; i++) {
+      LWWMap.setInto(into, replica, keyOf(i), i, clock);
+      if (i % 9 === 4) LWWMap.deleteInto(into, replica, keyOf(i), clock);
+    }
+    return into;
+  };
+  const copy = (s: LWWMapState) => {
+    const c = LWWMap.empty();
+    LWWMap.joinInto(c, s);
+    return c;
+  };
+
+  it('joins as joinInto does, whether the map is walked in wire order or looked up', () => {
+    const n = 10_000;
+    // Rows from two writers over half the map and past it: 'late' wins every key it meets,
+    // 'early' loses every one (and adds the keys the map lacks).
+    const rows = written('late', 9_000, n / 2, n);
+    written('early', 1_000, n, n + n / 2, rows);
+    written('early', 1_000, n / 4, n / 2, rows);
+    const bytes = encode(LWWMap, rows);
+    const made = written('a', 5_000, 0, n);
+    const targets = {
+      // Decoded: keys in wire order, and large enough to be walked.
+      walked: decode(LWWMap, encode(LWWMap, made)),
+      // Written in the order of `keyOf`, which is not wire order: looked up.
+      unordered: made,
+      // In wire order, but the rows are too few for a walk to pay.
+      fewRows: decode(LWWMap, encode(LWWMap, written('a', 5_000, 0, 8 * n))),
+    };
+    for (const [name, target] of Object.entries(targets)) {
+      const expected = copy(target);
+      LWWMap.joinInto(expected, decode(LWWMap, bytes));
+      const joined = copy(target);
+      expect(decodeInto(LWWMap, joined, bytes), name).toBe(true);
+      expect(LWWMap.equals(joined, expected), name).toBe(true);
+      expect(decodeInto(LWWMap, joined, bytes), name).toBe(false);
+    }
   });
 });
