@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { adapters } from '@nlbd/adapters';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tinySizes } from '../src/config.js';
-import { type Repetitions, type Timed, type Timing, timeInterleaved } from '../src/measure.js';
+import { type Repetitions, type Timed, type Timing, timeInterleaved, typicalSpent } from '../src/measure.js';
 import { chartSpec, renderSvg } from '../src/report/charts.js';
 import { type RunRecord, toCsv, writeRecord } from '../src/report/files.js';
 import { formatStats } from '../src/report/format.js';
@@ -50,6 +50,31 @@ describe('stats', () => {
     expect(time.samples).toHaveLength(7);
     expect(results).toEqual([30, 40, 50, 60, 70, 80, 90]);
     expect(time.min).toBeLessThanOrEqual(time.median);
+  });
+
+  it('counts a sampling budget at the median, so that outliers do not end the sampling', () => {
+    expect(typicalSpent([], 0)).toBe(0);
+    expect(typicalSpent([1, 50, 1, 1], 4)).toBe(4);
+    expect(typicalSpent([2, 2, 3], 30)).toBe(60); // batches of 10 runs
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    // One run in four takes 20 ms, the others 0.3 ms: the bodies reach 100 ms within about 20
+    // runs, which is where sampling stopped when every millisecond counted; counted at the
+    // median, samples go on until the wall-time cap (200 ms, about twice as many runs).
+    let n = 0;
+    const spiky = timeOne(
+      { warmup: 1, samples: 3, sampleMs: 100, maxRuns: 1_000 },
+      () => n++,
+      (i) => busy(i % 4 === 3 ? 20 : 0.3),
+    );
+    const samples = spiky.time.samples;
+    let sum = 0;
+    const reached = samples.findIndex((t) => (sum += t) >= 100);
+    expect(reached).toBeGreaterThan(0);
+    expect(samples.length).toBeGreaterThan(reached + 3);
+    expect(spiky.time.median).toBeLessThan(5);
   });
 
   it('timeInterleaved spends its budgets on short bodies: more warm-ups, batches, more samples, within maxRuns', () => {
