@@ -134,8 +134,8 @@ export function decodeInto<S>(
 /**
  * The layout `x` of a state or delta of `crdt`, fully validated, as a function that joins it into
  * a target and returns whether the target changed: row by row where the layout allows (LWW-Map,
- * LWW-Register), else by `crdt.joinInto` of the decoded state. Refusals happen here, before any
- * join.
+ * LWW-Register, PN-Counter), else by `crdt.joinInto` of the decoded state. Refusals happen here,
+ * before any join.
  */
 export function readJoiner<S>(
   crdt: Crdt<S, unknown>,

@@ -1,7 +1,8 @@
-import type { GCounterState, PNCounterState, PNEntry } from '@nlbd/crdts';
+import type { ReplicaId } from '@nlbd/core';
+import { type GCounterState, joinPNEntryInto, type PNCounterState, type PNEntry } from '@nlbd/crdts';
 import { readVector, writeVector } from './context.js';
 import type { StateCodec } from './layout.js';
-import { asArray, asCount, asTuple, fail } from './wire.js';
+import { asArray, asCount, asTuple, fail, type Reader } from './wire.js';
 
 /** G-Counter: `[counts]`, one flat column `[index, total, ...]`, indexes ascending, totals ≥ 1. */
 export const gcounterCodec: StateCodec<GCounterState> = {
@@ -11,7 +12,8 @@ export const gcounterCodec: StateCodec<GCounterState> = {
 
 /**
  * PN-Counter: `[totals]`, one flat column `[index, inc, dec, ...]`, indexes ascending; `inc`, `dec`
- * safe integers ≥ 0 whose sum is a safe integer ≥ 1.
+ * safe integers ≥ 0 whose sum is a safe integer ≥ 1. A received state joins entry by entry
+ * (`readJoin`), with no state built.
  */
 export const pncounterCodec: StateCodec<PNCounterState> = {
   write(s, w) {
@@ -20,21 +22,40 @@ export const pncounterCodec: StateCodec<PNCounterState> = {
     return [rows.flatMap(([i, e]) => [i, e.inc, e.dec])];
   },
   read(x, r, path) {
-    const totals = `${path}.totals`;
-    const a = asArray(asTuple(x, 1, path)[0], totals);
-    if (a.length % 3 !== 0) fail('expected index, inc, dec triples', totals);
+    const { replicas, entries } = readTotals(x, r, path);
     const out: PNCounterState = new Map();
-    let last = -1;
-    for (let i = 0; i < a.length; i += 3) {
-      const replica = r.replica(a[i], totals, i);
-      if ((a[i] as number) <= last) fail('replica indexes must be strictly ascending', `${totals}[${i}]`);
-      last = a[i] as number;
-      const inc = asCount(a[i + 1], totals, 0, i + 1);
-      const dec = asCount(a[i + 2], totals, 0, i + 2);
-      if (!Number.isSafeInteger(inc + dec) || inc + dec === 0)
-        fail('inc + dec must be a safe integer ≥ 1', `${totals}[${i}]`);
-      out.set(replica, { inc, dec });
-    }
+    for (let i = 0; i < replicas.length; i++) out.set(replicas[i] as ReplicaId, entries[i] as PNEntry);
     return out;
   },
+  readJoin(x, r, path) {
+    const { replicas, entries } = readTotals(x, r, path);
+    return (target) => {
+      let changed = false;
+      for (let i = 0; i < replicas.length; i++)
+        if (joinPNEntryInto(target, replicas[i] as ReplicaId, entries[i] as PNEntry)) changed = true;
+      return changed;
+    };
+  },
 };
+
+/** The validated rows of a PN-Counter layout: each replica (ascending index) and its totals. */
+function readTotals(x: unknown, r: Reader, path: string): { replicas: ReplicaId[]; entries: PNEntry[] } {
+  const totals = `${path}.totals`;
+  const a = asArray(asTuple(x, 1, path)[0], totals);
+  if (a.length % 3 !== 0) fail('expected index, inc, dec triples', totals);
+  const replicas: ReplicaId[] = new Array(a.length / 3);
+  const entries: PNEntry[] = new Array(a.length / 3);
+  let last = -1;
+  for (let i = 0; i < a.length; i += 3) {
+    const replica = r.replica(a[i], totals, i);
+    if ((a[i] as number) <= last) fail('replica indexes must be strictly ascending', `${totals}[${i}]`);
+    last = a[i] as number;
+    const inc = asCount(a[i + 1], totals, 0, i + 1);
+    const dec = asCount(a[i + 2], totals, 0, i + 2);
+    if (!Number.isSafeInteger(inc + dec) || inc + dec === 0)
+      fail('inc + dec must be a safe integer ≥ 1', `${totals}[${i}]`);
+    replicas[i / 3] = replica;
+    entries[i / 3] = { inc, dec };
+  }
+  return { replicas, entries };
+}

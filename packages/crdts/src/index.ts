@@ -36,7 +36,13 @@ export {
   type Presence,
 } from './or-map.js';
 export { ORSet, ORSetReplica, type ORSetState } from './or-set.js';
-export { PNCounter, PNCounterReplica, type PNCounterState, type PNEntry } from './pn-counter.js';
+export {
+  joinPNEntryInto,
+  PNCounter,
+  PNCounterReplica,
+  type PNCounterState,
+  type PNEntry,
+} from './pn-counter.js';
 export { type ChangeEvent, Replica, type ReplicaOptions } from './replica.js';
 export { admitTimestamps, checkTimestamps, latestTimestamp, timestampsIn } from './timestamps.js';
 export { BASE_TYPE_TAGS, crdtOf, MAX_TYPE_DEPTH } from './types.js';

@@ -32,6 +32,19 @@ function joinEntry(a: PNEntry | undefined, b: PNEntry): PNEntry {
   return { inc: Math.max(a.inc, b.inc), dec: Math.max(a.dec, b.dec) };
 }
 
+/**
+ * Joins one replica's totals into `target` (each the greater of the two), as joining a state
+ * holding only them would; returns whether `target` changed. For a decoder that joins entries
+ * as it has them, without building a state.
+ */
+export function joinPNEntryInto(target: PNCounterState, replica: ReplicaId, entry: PNEntry): boolean {
+  const cur = target.get(replica);
+  const next = joinEntry(cur, entry);
+  if (next === cur || (cur !== undefined && next.inc === cur.inc && next.dec === cur.dec)) return false;
+  target.set(replica, next);
+  return true;
+}
+
 function step(s: PNCounterState, replica: ReplicaId, n: number, sign: 1 | -1): PNCounterState {
   const op = sign > 0 ? 'increment' : 'decrement';
   assertReplicaId(replica, `${op}.replica`);
@@ -70,14 +83,7 @@ export const PNCounter = {
   },
   joinInto(target: PNCounterState, source: PNCounterState): boolean {
     let changed = false;
-    for (const [r, e] of source) {
-      const cur = target.get(r);
-      const next = joinEntry(cur, e);
-      if (next !== cur && (cur === undefined || next.inc !== cur.inc || next.dec !== cur.dec)) {
-        target.set(r, next);
-        changed = true;
-      }
-    }
+    for (const [r, e] of source) if (joinPNEntryInto(target, r, e)) changed = true;
     return changed;
   },
   leq(a: PNCounterState, b: PNCounterState): boolean {
