@@ -35,6 +35,14 @@ export function wireRank(k: StoredKey): number {
   return typeof k === 'boolean' ? 0 : 1;
 }
 
+/**
+ * Whether `a` (of wire group `ra`, see {@link wireRank}) comes strictly before `b` (of group `rb`)
+ * in wire order. A group of -1 comes before every key, whatever `a` is.
+ */
+export function rankedBefore(a: StoredKey | undefined, ra: number, b: StoredKey, rb: number): boolean {
+  return ra < rb || (ra === rb && (a as StoredKey) < b);
+}
+
 /** The first code unit of a byte key's stored form (see `storeKey`). */
 const BYTES_MARK = 0xdc00;
 const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
