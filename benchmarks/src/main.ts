@@ -1,6 +1,7 @@
 /**
- * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>]`: runs the
- * scenarios on every adapter in this one process, prints the table and the target ratios, and
+ * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>] [--in-process]`:
+ * runs the scenarios on every adapter in this one process, each adapter in a worker thread of its
+ * own (all in the main thread with `--in-process`), prints the table and the target ratios, and
  * writes benchmarks/results/<date>.json, .csv and one SVG chart per scenario.
  */
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     filter: { type: 'string' },
     adapters: { type: 'string' },
     out: { type: 'string' },
+    'in-process': { type: 'boolean', default: false },
   },
 });
 
@@ -41,8 +43,12 @@ if (env.nlbdFrom !== 'dist') {
 }
 if (!env.gcExposed)
   console.warn('warning: global.gc is missing (run node with --expose-gc); memory figures include garbage');
+const isolate = !values['in-process'];
 console.log(
-  `nlbd bench ${values.full ? '--full' : '(quick)'}: ${env.node}, ${env.cpu} x${env.cores}, commit ${env.commit}`,
+  `nlbd bench ${values.full ? '--full' : '(quick)'}: ${env.node}, ${env.cpu} x${env.cores}, commit ${env.commit}, ` +
+    (isolate
+      ? 'each adapter in a worker thread of its own'
+      : 'every adapter in the main thread (--in-process)'),
 );
 console.log(
   Object.entries(env.packages)
@@ -51,8 +57,17 @@ console.log(
 );
 
 const started = performance.now();
-const metrics = runBenchmarks(chosenScenarios, chosenAdapters, config, (line) => console.error(line));
-const record: RunRecord = { environment: env, config, metrics, targets: evaluateTargets(metrics) };
+const metrics = await runBenchmarks(chosenScenarios, chosenAdapters, config, {
+  progress: (line) => console.error(line),
+  isolate,
+});
+const record: RunRecord = {
+  environment: env,
+  config,
+  lanes: isolate ? 'workers' : 'in-process',
+  metrics,
+  targets: evaluateTargets(metrics),
+};
 console.log(
   `\n${renderTable(
     chosenScenarios,

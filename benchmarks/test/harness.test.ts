@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adapters } from '@nlbd/adapters';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinySizes } from '../src/config.js';
+import { AdapterWorker, WorkerLane } from '../src/lanes.js';
 import { type Repetitions, type Timed, type Timing, timeInterleaved, typicalSpent } from '../src/measure.js';
 import { chartSpec, renderSvg } from '../src/report/charts.js';
 import { type RunRecord, toCsv, writeRecord } from '../src/report/files.js';
@@ -11,14 +12,18 @@ import { formatStats } from '../src/report/format.js';
 import { renderTable } from '../src/report/table.js';
 import type { Metric } from '../src/result.js';
 import { runBenchmarks } from '../src/run.js';
-import { type Scenario, scenarios, selectScenarios } from '../src/scenarios/index.js';
+import { type Scenario, scenarioById, scenarios, selectScenarios } from '../src/scenarios/index.js';
 import { timed } from '../src/scenarios/scenario.js';
 import { quantile, summarize } from '../src/stats.js';
 import { evaluateTargets, renderTargets, targets } from '../src/targets.js';
 
 /** `run` on a fresh `setup()` each time, timed alone. */
-function timeOne<C, R>(repetitions: Repetitions, setup: () => C, run: (context: C) => R): Timed<R> {
-  return timeInterleaved(repetitions, [{ setup, run } as Timing])[0] as Timed<R>;
+async function timeOne<C, R>(
+  repetitions: Repetitions,
+  setup: () => C,
+  run: (context: C) => R,
+): Promise<Timed<R>> {
+  return (await timeInterleaved(repetitions, [{ setup, run } as Timing]))[0] as Timed<R>;
 }
 
 describe('stats', () => {
@@ -39,9 +44,9 @@ describe('stats', () => {
     expect(() => quantile([1], 1.5)).toThrow(RangeError);
   });
 
-  it('timeInterleaved of one body runs warm-ups untimed and keeps one result per sample', () => {
+  it('timeInterleaved of one body runs warm-ups untimed and keeps one result per sample', async () => {
     let setups = 0;
-    const { time, results } = timeOne(
+    const { time, results } = await timeOne(
       { warmup: 2, samples: 7 },
       () => ++setups,
       (n) => n * 10,
@@ -52,7 +57,7 @@ describe('stats', () => {
     expect(time.min).toBeLessThanOrEqual(time.median);
   });
 
-  it('counts a sampling budget at the median, so that outliers do not end the sampling', () => {
+  it('counts a sampling budget at the median, so that outliers do not end the sampling', async () => {
     expect(typicalSpent([], 0)).toBe(0);
     expect(typicalSpent([1, 50, 1, 1], 4)).toBe(4);
     expect(typicalSpent([2, 2, 3], 30)).toBe(60); // batches of 10 runs
@@ -64,7 +69,7 @@ describe('stats', () => {
     // runs, which is where sampling stopped when every millisecond counted; counted at the
     // median, samples go on until the wall-time cap (200 ms, about twice as many runs).
     let n = 0;
-    const spiky = timeOne(
+    const spiky = await timeOne(
       { warmup: 1, samples: 3, sampleMs: 100, maxRuns: 1_000 },
       () => n++,
       (i) => busy(i % 4 === 3 ? 20 : 0.3),
@@ -77,13 +82,13 @@ describe('stats', () => {
     expect(spiky.time.median).toBeLessThan(5);
   });
 
-  it('timeInterleaved spends its budgets on short bodies: more warm-ups, batches, more samples, within maxRuns', () => {
+  it('timeInterleaved spends its budgets on short bodies: more warm-ups, batches, more samples, within maxRuns', async () => {
     const busy = (ms: number) => {
       const end = performance.now() + ms;
       while (performance.now() < end);
     };
     let setups = 0;
-    const slow = timeOne(
+    const slow = await timeOne(
       { warmup: 1, samples: 3, warmupMs: 5, batchMs: 3, sampleMs: 12, maxRuns: 40 },
       () => ++setups,
       (n) => {
@@ -106,7 +111,7 @@ describe('stats', () => {
     // samples of 12 / 3 = 4 runs (a batch of 2 ms of bodies would take far longer with its setups)
     // until the samples hold 12 runs.
     setups = 0;
-    const instant = timeOne(
+    const instant = await timeOne(
       {
         warmup: 1,
         samples: 3,
@@ -128,7 +133,7 @@ describe('stats', () => {
     expect(setups).toBe(12 + 3 * 4);
     // A short body with a setup that costs nothing fills batchMs however few runs maxRuns allows:
     // 3 ms of 0.05 ms bodies, about 60 runs a sample, not 6 / 3 = 2.
-    const cheap = timeOne(
+    const cheap = await timeOne(
       { warmup: 20, samples: 3, batchMs: 3, maxRuns: 6 },
       () => 0,
       () => busy(0.05),
@@ -138,7 +143,7 @@ describe('stats', () => {
     expect(cheap.time.samples).toHaveLength(3);
   });
 
-  it('timeInterleaved collects the young generation between setup and body for bodies of 1 ms or more', () => {
+  it('timeInterleaved collects the young generation between setup and body for bodies of 1 ms or more', async () => {
     const busy = (ms: number) => {
       const end = performance.now() + ms;
       while (performance.now() < end);
@@ -151,7 +156,7 @@ describe('stats', () => {
     };
     try {
       const repetitions = { warmup: 2, samples: 3, batchMs: 6, maxRuns: 9 };
-      const long = timeOne(
+      const long = await timeOne(
         repetitions,
         () => log.push('setup'),
         () => {
@@ -172,7 +177,7 @@ describe('stats', () => {
         ...Array.from({ length: 3 * long.batch }, () => sampled).flat(),
       ]);
       log.length = 0;
-      const short = timeOne(
+      const short = await timeOne(
         repetitions,
         () => 0,
         () => busy(0.1),
@@ -184,10 +189,10 @@ describe('stats', () => {
     }
   });
 
-  it('timeInterleaved warms each body up on its own, then samples them in turns, the order rotating', () => {
+  it('timeInterleaved warms each body up on its own, then samples them in turns, the order rotating', async () => {
     const log: string[] = [];
     const body = (name: string): Timing => ({ setup: () => name, run: (n) => log.push(n as string) });
-    const timed = timeInterleaved({ warmup: 2, samples: 3 }, [
+    const timed = await timeInterleaved({ warmup: 2, samples: 3 }, [
       body('a'),
       body('b'),
       { ...body('c'), keepResults: false },
@@ -200,12 +205,12 @@ describe('stats', () => {
     expect(timed[2]!.last).toBe(13);
   });
 
-  it('timeInterleaved gives every body the warm-up and sample budgets, and batches only short ones', () => {
+  it('timeInterleaved gives every body the warm-up and sample budgets, and batches only short ones', async () => {
     const busy = (ms: number) => {
       const end = performance.now() + ms;
       while (performance.now() < end);
     };
-    const [long, medium, short] = timeInterleaved(
+    const [long, medium, short] = await timeInterleaved(
       { warmup: 1, samples: 3, warmupMs: 20, batchMs: 0.5, sampleMs: 30, maxRuns: 100 },
       [
         { setup: () => 12, run: busy } as Timing,
@@ -248,10 +253,14 @@ describe('a tiny run of every scenario on every adapter', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nlbd-bench-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // Every scenario checks its replicas (equal after merges, nothing lost) and throws otherwise.
-  const metrics: Metric[] = runBenchmarks(scenarios, adapters, {
-    sizes: tinySizes,
-    repetitions: { warmup: 0, samples: 2 },
-  });
+  // Each adapter runs in a worker of its own, as in `pnpm bench`.
+  let metrics: Metric[] = [];
+  beforeAll(async () => {
+    metrics = await runBenchmarks(scenarios, adapters, {
+      sizes: tinySizes,
+      repetitions: { warmup: 0, samples: 2 },
+    });
+  }, 300_000);
 
   it('measures every scenario on every adapter it applies to, and only those', () => {
     for (const s of scenarios) {
@@ -306,7 +315,7 @@ describe('a tiny run of every scenario on every adapter', () => {
 });
 
 describe('the runner', () => {
-  it("steps every adapter's run together: each body is timed on all adapters before the next", () => {
+  it("steps every adapter's run together: each body is timed on all adapters before the next", async () => {
     const log: string[] = [];
     const twoBodies: Scenario = {
       id: 'two-bodies',
@@ -329,10 +338,12 @@ describe('the runner', () => {
       },
     };
     const chosen = adapters.slice(0, 2);
-    const metrics = runBenchmarks([twoBodies], chosen, {
-      sizes: tinySizes,
-      repetitions: { warmup: 1, samples: 2 },
-    });
+    const metrics = await runBenchmarks(
+      [twoBodies],
+      chosen,
+      { sizes: tinySizes, repetitions: { warmup: 1, samples: 2 } },
+      { isolate: false },
+    );
     const [x, y] = chosen.map((a) => a.name);
     expect(log).toEqual([
       `1${x}`,
@@ -354,6 +365,34 @@ describe('the runner', () => {
       `${y} first 2`,
       `${y} second 2`,
     ]);
+  });
+});
+
+describe('lanes in workers', () => {
+  const config = { sizes: tinySizes, repetitions: { warmup: 0, samples: 2 } };
+
+  it('reject the run with the adapter and scenario when a scenario throws in its worker', async () => {
+    // No counter states: the merge runs, then summarizing their sizes throws.
+    const nlbd = adapters.filter((a) => a.name === 'nlbd');
+    await expect(
+      runBenchmarks([scenarioById('counters')], nlbd, {
+        ...config,
+        sizes: { ...tinySizes, counterReplicas: 0 },
+      }),
+    ).rejects.toThrow(/^nlbd \(counters, in its worker\): RangeError: no samples/);
+  });
+
+  it('reject when the worker cannot start, or its lane names no scenario', async () => {
+    const broken = new AdapterWorker('no-such-adapter');
+    await expect(broken.ready()).rejects.toThrow(/its worker failed: .*no-such-adapter/);
+    await expect(new WorkerLane(broken, 'counters', config).start()).rejects.toThrow(/its worker failed/);
+    await broken.close();
+    const nlbd = new AdapterWorker('nlbd');
+    await nlbd.ready();
+    const lane = new WorkerLane(nlbd, 'no-such-scenario', config);
+    await expect(lane.start()).rejects.toThrow(/no scenario has the id no-such-scenario/);
+    await expect(lane.sample()).rejects.toThrow(/sample before any start/);
+    await nlbd.close();
   });
 });
 

@@ -9,6 +9,8 @@ import type { TargetResult } from '../targets.js';
 export interface RunRecord {
   readonly environment: Environment;
   readonly config: RunConfig;
+  /** Where the adapters ran: each in a worker thread of its own, or all in the main thread. */
+  readonly lanes: 'workers' | 'in-process';
   readonly metrics: readonly Metric[];
   readonly targets: readonly TargetResult[];
 }

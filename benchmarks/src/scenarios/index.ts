@@ -33,3 +33,10 @@ export function selectScenarios(filter: string | undefined): Scenario[] {
   if (chosen.length === 0) throw new RangeError(`--filter ${filter} names no scenario; there are ${known}`);
   return chosen;
 }
+
+/** The scenario of id `id`. */
+export function scenarioById(id: string): Scenario {
+  const found = scenarios.find((s) => s.id === id);
+  if (found === undefined) throw new RangeError(`no scenario has the id ${id}`);
+  return found;
+}
