@@ -97,7 +97,7 @@ export type LaneCall =
 /** A worker's answer: the call's value, or what it threw. */
 export type LaneReply = { readonly value: unknown } | { readonly error: string };
 
-const host = pathToFileURL(fileURLToPath(new URL('./lane-host.ts', import.meta.url))).href;
+const host = new URL('./lane-host.ts', import.meta.url).href;
 
 /**
  * tsx's ESM API, which a worker registers before it imports the lane host (a worker does not
