@@ -23,7 +23,6 @@ export interface Lane extends Stepper {
   start(): Promise<LaneStep>;
   /** Hands the body's samples to the run; its next body or its end. */
   next(): Promise<LaneStep>;
-  close(): Promise<void>;
 }
 
 /** A lane in this isolate, sharing its heap with every other lane here. */
@@ -61,11 +60,6 @@ export class LocalLane implements Lane {
   async next(): Promise<LaneStep> {
     if (this.#run === undefined) throw new Error(`${this.adapter}: next() before start()`);
     return this.#step(this.#run.next(this.#body().timed()));
-  }
-
-  async close(): Promise<void> {
-    this.#run = undefined;
-    this.#course = undefined;
   }
 
   #body(): Course {
@@ -178,6 +172,7 @@ export class AdapterWorker {
     });
   }
 
+  /** Stops the worker; any later call is refused. */
   async close(): Promise<void> {
     this.#failure ??= new Error(`${this.adapter}: its worker is closed`);
     this.#pending = undefined;
@@ -220,7 +215,4 @@ export class WorkerLane implements Lane {
   next(): Promise<LaneStep> {
     return this.worker.call({ op: 'next' }) as Promise<LaneStep>;
   }
-
-  /** Nothing: the worker runs the adapter's next scenario, and its owner closes it. */
-  async close(): Promise<void> {}
 }

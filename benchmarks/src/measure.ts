@@ -132,14 +132,14 @@ export class Course<C = unknown, R = unknown> implements Stepper {
     for (let j = 0; j < this.#batch; j++) total += this.#run(this.#collect);
     this.#times.push(total / this.#batch);
     if (this.timing.keepResults !== false) this.#results.push(this.#last as R);
-    return this.sampling;
+    return this.#sampling();
   }
 
   /**
    * Whether sampling goes on: fewer than `samples` samples, or within the sample budget, its
    * bodies counted by {@link typicalSpent}.
    */
-  get sampling(): boolean {
+  #sampling(): boolean {
     const { samples, sampleMs, maxRuns } = this.#budgets;
     return (
       this.#times.length < samples || this.#within(sampleMs, maxRuns, typicalSpent(this.#times, this.#runs))

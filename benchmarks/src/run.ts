@@ -44,12 +44,7 @@ export async function runBenchmarks(
       const lanes: Lane[] = chosen.map((a) =>
         isolate ? new WorkerLane(workerOf(a.name), scenario.id, config) : new LocalLane(scenario, a, config),
       );
-      let measured: Measured[][];
-      try {
-        measured = await runLanes(lanes);
-      } finally {
-        await Promise.all(lanes.map((l) => l.close()));
-      }
+      const measured = await runLanes(lanes);
       chosen.forEach((adapter, i) => {
         for (const m of measured[i]!) metrics.push({ scenario: scenario.id, adapter: adapter.name, ...m });
       });
