@@ -2,7 +2,8 @@
  * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>] [--in-process]`:
  * runs the scenarios on every adapter in this one process, each adapter in a worker thread of its
  * own (all in the main thread with `--in-process`), prints the table and the target ratios, and
- * writes benchmarks/results/<date>.json, .csv and one SVG chart per scenario.
+ * writes benchmarks/results/<date>.json, .csv and one SVG chart per scenario. An adapter whose run
+ * of a scenario throws is reported after the table and makes the exit status 1; the rest still run.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -57,7 +58,7 @@ console.log(
 );
 
 const started = performance.now();
-const metrics = await runBenchmarks(chosenScenarios, chosenAdapters, config, {
+const { metrics, failures } = await runBenchmarks(chosenScenarios, chosenAdapters, config, {
   progress: (line) => console.error(line),
   isolate,
 });
@@ -66,6 +67,7 @@ const record: RunRecord = {
   config,
   lanes: isolate ? 'workers' : 'in-process',
   metrics,
+  failures,
   targets: evaluateTargets(metrics),
 };
 console.log(
@@ -76,6 +78,9 @@ console.log(
   )}\n`,
 );
 console.log(`${renderTargets(record.targets)}\n`);
+// A failed run measured nothing: said after the table, and the exit status fails, results written.
+for (const f of failures) console.log(`FAILED: ${f.adapter} in ${f.scenario}: ${f.error}`);
+if (failures.length > 0) process.exitCode = 1;
 const dir = values.out ?? fileURLToPath(new URL('../results/', import.meta.url));
 const written = [
   ...writeRecord(dir, record),

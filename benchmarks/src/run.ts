@@ -1,7 +1,7 @@
 import type { Adapter } from '@nlbd/adapters';
 import type { RunConfig } from './config.js';
 import { AdapterWorker, type Lane, LocalLane, WorkerLane } from './lanes.js';
-import { interleave } from './measure.js';
+import { interleave, type Stepper } from './measure.js';
 import type { Measured, Metric } from './result.js';
 import type { Scenario } from './scenarios/index.js';
 
@@ -17,18 +17,36 @@ export interface RunOptions {
   readonly isolate?: boolean;
 }
 
+/** An adapter's run of a scenario that threw: what it threw. The run goes on without it. */
+export interface Failure {
+  readonly scenario: string;
+  readonly adapter: string;
+  readonly error: string;
+}
+
+/** What a run measured, and which adapters' runs of which scenarios failed. */
+export interface RunOutcome {
+  readonly metrics: Metric[];
+  readonly failures: Failure[];
+}
+
 /**
  * Runs every scenario on every adapter it applies to, in this one process, scenario by scenario,
  * each adapter in a lane of its own. Within a scenario the lanes step together: each body is
  * timed on all adapters side by side (`interleave`), then every run goes on to its next body.
+ * A lane that throws (a failed check, a library out of memory) is recorded as a failure and
+ * dropped from its scenario; the other lanes and the later scenarios go on, and an adapter whose
+ * worker failed gets a fresh one, since its library's state may be broken (a WebAssembly module
+ * that trapped).
  */
 export async function runBenchmarks(
   scenarios: readonly Scenario[],
   adapters: readonly Adapter[],
   config: RunConfig,
   { progress = () => {}, isolate = true }: RunOptions = {},
-): Promise<Metric[]> {
+): Promise<RunOutcome> {
   const metrics: Metric[] = [];
+  const failures: Failure[] = [];
   const workers = new Map<string, AdapterWorker>();
   const workerOf = (name: string) => {
     let w = workers.get(name);
@@ -44,38 +62,87 @@ export async function runBenchmarks(
       const lanes: Lane[] = chosen.map((a) =>
         isolate ? new WorkerLane(workerOf(a.name), scenario.id, config) : new LocalLane(scenario, a, config),
       );
-      const measured = await runLanes(lanes);
-      chosen.forEach((adapter, i) => {
-        for (const m of measured[i]!) metrics.push({ scenario: scenario.id, adapter: adapter.name, ...m });
-      });
+      const outcomes = await runLanes(lanes);
+      for (let i = 0; i < chosen.length; i++) {
+        const adapter = chosen[i]!.name;
+        const outcome = outcomes[i]!;
+        if (!(outcome instanceof Error)) {
+          for (const m of outcome) metrics.push({ scenario: scenario.id, adapter, ...m });
+          continue;
+        }
+        failures.push({ scenario: scenario.id, adapter, error: outcome.message });
+        const worker = workers.get(adapter);
+        workers.delete(adapter);
+        await worker?.close();
+      }
+      const failed = chosen.filter((_, i) => outcomes[i] instanceof Error).map((a) => a.name);
       progress(
-        `${scenario.number} ${scenario.id} (${chosen.map((a) => a.name).join(', ')}): ${((performance.now() - start) / 1000).toFixed(1)} s`,
+        `${scenario.number} ${scenario.id} (${chosen.map((a) => a.name).join(', ')}): ${((performance.now() - start) / 1000).toFixed(1)} s` +
+          (failed.length > 0 ? `; FAILED: ${failed.join(', ')}` : ''),
       );
     }
   } finally {
     await Promise.all([...workers.values()].map((w) => w.close()));
   }
-  return metrics;
+  return { metrics, failures };
 }
 
+/** What a lane's run of a scenario came to: its metrics, or what it threw. */
+type LaneOutcome = Measured[] | Error;
+
 /**
- * The metrics of each lane, in their order. Lanes start one after another, once all are ready
- * (workers load in parallel, before anything is timed), then step together.
+ * The outcome of each lane, in their order. Lanes start one after another, once all are ready
+ * (workers load in parallel, before anything is timed), then step together; a lane that throws
+ * steps no more.
  */
-async function runLanes(lanes: readonly Lane[]): Promise<Measured[][]> {
-  await Promise.all(lanes.map((l) => l.ready()));
-  const out: Measured[][] = lanes.map(() => []);
-  let waiting: number[] = [];
-  const advance = (index: number, step: Awaited<ReturnType<Lane['start']>>) => {
-    if (step.done) out[index] = step.measured;
-    else waiting.push(index);
+async function runLanes(lanes: readonly Lane[]): Promise<LaneOutcome[]> {
+  const out: LaneOutcome[] = lanes.map(() => []);
+  const fail = (i: number, e: unknown) => {
+    out[i] = e instanceof Error ? e : new Error(String(e));
   };
-  for (let i = 0; i < lanes.length; i++) advance(i, await lanes[i]!.start());
+  const failed = (i: number) => out[i] instanceof Error;
+  /** `call`'s value, or undefined if it threw (the lane is then failed). */
+  const attempt = async <T>(i: number, call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call();
+    } catch (e) {
+      fail(i, e);
+      return undefined;
+    }
+  };
+  await Promise.all(lanes.map((l, i) => attempt(i, () => l.ready())));
+  let waiting: number[] = [];
+  const advance = (i: number, step: Awaited<ReturnType<Lane['start']>> | undefined) => {
+    if (step === undefined) return;
+    if (step.done) out[i] = step.measured;
+    else waiting.push(i);
+  };
+  for (let i = 0; i < lanes.length; i++)
+    if (!failed(i)) advance(i, await attempt(i, () => lanes[i]!.start()));
   while (waiting.length > 0) {
     const turn = waiting;
     waiting = [];
-    await interleave(turn.map((i) => lanes[i]!));
-    for (const i of turn) advance(i, await lanes[i]!.next());
+    await interleave(turn.map((i) => guarded(lanes[i]!, (e) => fail(i, e))));
+    for (const i of turn) if (!failed(i)) advance(i, await attempt(i, () => lanes[i]!.next()));
   }
   return out;
+}
+
+/** `stepper`, telling `onError` what it throws; once it has thrown it wants no more samples. */
+function guarded(stepper: Stepper, onError: (e: unknown) => void): Stepper {
+  let threw = false;
+  const call = async <T>(step: () => T | Promise<T>, otherwise: T): Promise<T> => {
+    if (threw) return otherwise;
+    try {
+      return await step();
+    } catch (e) {
+      threw = true;
+      onError(e);
+      return otherwise;
+    }
+  };
+  return {
+    warmUp: () => call(() => stepper.warmUp(), undefined),
+    sample: () => call(() => stepper.sample(), false),
+  };
 }

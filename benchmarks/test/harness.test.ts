@@ -256,10 +256,12 @@ describe('a tiny run of every scenario on every adapter', () => {
   // Each adapter runs in a worker of its own, as in `pnpm bench`.
   let metrics: Metric[] = [];
   beforeAll(async () => {
-    metrics = await runBenchmarks(scenarios, adapters, {
+    const outcome = await runBenchmarks(scenarios, adapters, {
       sizes: tinySizes,
       repetitions: { warmup: 0, samples: 2 },
     });
+    expect(outcome.failures).toEqual([]);
+    metrics = outcome.metrics;
   }, 300_000);
 
   it('measures every scenario on every adapter it applies to, and only those', () => {
@@ -296,6 +298,7 @@ describe('a tiny run of every scenario on every adapter', () => {
       environment: { date: '2025-01-02T03:04:05.000Z' },
       config: { sizes: tinySizes, repetitions: { warmup: 0, samples: 2 } },
       metrics,
+      failures: [],
       targets: evaluateTargets(metrics),
     } as unknown as RunRecord;
     const [json, csv] = writeRecord(dir, record);
@@ -314,32 +317,42 @@ describe('a tiny run of every scenario on every adapter', () => {
   });
 });
 
+/**
+ * A scenario of id `id` timing two bodies on each adapter, `first` then `second` (each given
+ * the adapter's name), with a metric for each.
+ */
+function twoBodies(
+  id: string,
+  first: (name: string) => unknown,
+  second: (name: string) => unknown,
+): Scenario {
+  return {
+    id,
+    number: 0,
+    title: id,
+    measures: 'the runner',
+    *run(adapter) {
+      const one = yield* timed(() => adapter.name, first);
+      const two = yield* timed(() => adapter.name, second);
+      return [
+        { metric: 'first', unit: 'ms', stats: one.time },
+        { metric: 'second', unit: 'ms', stats: two.time },
+      ];
+    },
+  };
+}
+
 describe('the runner', () => {
   it("steps every adapter's run together: each body is timed on all adapters before the next", async () => {
     const log: string[] = [];
-    const twoBodies: Scenario = {
-      id: 'two-bodies',
-      number: 0,
-      title: 'Two bodies',
-      measures: 'the order of the runs',
-      *run(adapter) {
-        const first = yield* timed(
-          () => adapter.name,
-          (name) => log.push(`1${name}`),
-        );
-        const second = yield* timed(
-          () => adapter.name,
-          (name) => log.push(`2${name}`),
-        );
-        return [
-          { metric: 'first', unit: 'ms', stats: first.time },
-          { metric: 'second', unit: 'ms', stats: second.time },
-        ];
-      },
-    };
+    const ordered = twoBodies(
+      'two-bodies',
+      (name) => log.push(`1${name}`),
+      (name) => log.push(`2${name}`),
+    );
     const chosen = adapters.slice(0, 2);
-    const metrics = await runBenchmarks(
-      [twoBodies],
+    const { metrics } = await runBenchmarks(
+      [ordered],
       chosen,
       { sizes: tinySizes, repetitions: { warmup: 1, samples: 2 } },
       { isolate: false },
@@ -368,18 +381,62 @@ describe('the runner', () => {
   });
 });
 
+describe('a lane that throws', () => {
+  it('is dropped from its scenario while the other lanes and the next scenarios go on', async () => {
+    const [x, y] = adapters.slice(0, 2).map((a) => a.name);
+    // `y` throws in its second body, after its first was timed; `x` runs both.
+    const breaks = twoBodies(
+      'breaks',
+      (name) => name.length,
+      (name) => {
+        if (name === y) throw new TypeError(`${name} broke`);
+        return name.length;
+      },
+    );
+    const after: Scenario = {
+      ...breaks,
+      id: 'after',
+      run: () => [{ metric: 'ran', unit: 'ms', stats: summarize([1]) }],
+    };
+    const lines: string[] = [];
+    const { metrics, failures } = await runBenchmarks(
+      [breaks, after],
+      adapters.slice(0, 2),
+      { sizes: tinySizes, repetitions: { warmup: 1, samples: 2 } },
+      { isolate: false, progress: (line) => lines.push(line) },
+    );
+    expect(failures).toEqual([{ scenario: 'breaks', adapter: y, error: `${y} broke` }]);
+    expect(metrics.map((m) => `${m.scenario} ${m.adapter} ${m.metric}`)).toEqual([
+      `breaks ${x} first`,
+      `breaks ${x} second`,
+      `after ${x} ran`,
+      `after ${y} ran`,
+    ]);
+    expect(lines[0]).toMatch(new RegExp(`; FAILED: ${y}$`));
+    expect(lines[1]).not.toMatch(/FAILED/);
+  });
+});
+
 describe('lanes in workers', () => {
   const config = { sizes: tinySizes, repetitions: { warmup: 0, samples: 2 } };
 
-  it('reject the run with the adapter and scenario when a scenario throws in its worker', async () => {
+  it('record a scenario that throws in a worker as a failure, and go on to the next scenario', async () => {
     // No counter states: the merge runs, then summarizing their sizes throws.
     const nlbd = adapters.filter((a) => a.name === 'nlbd');
-    await expect(
-      runBenchmarks([scenarioById('counters')], nlbd, {
-        ...config,
-        sizes: { ...tinySizes, counterReplicas: 0 },
-      }),
-    ).rejects.toThrow(/^nlbd \(counters, in its worker\): RangeError: no samples/);
+    const { metrics, failures } = await runBenchmarks(
+      [scenarioById('counters'), scenarioById('full-sync')],
+      nlbd,
+      { ...config, sizes: { ...tinySizes, counterReplicas: 0 } },
+    );
+    expect(failures).toEqual([
+      {
+        scenario: 'counters',
+        adapter: 'nlbd',
+        error: expect.stringMatching(/^nlbd \(counters, in its worker\): RangeError: no samples/),
+      },
+    ]);
+    expect(metrics.filter((m) => m.scenario === 'counters')).toEqual([]);
+    expect(metrics.some((m) => m.scenario === 'full-sync' && m.metric === 'apply into empty')).toBe(true);
   });
 
   it('reject when the worker cannot start, or its lane names no scenario', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../config.js';
 import type { Environment } from '../environment.js';
 import type { Metric } from '../result.js';
+import type { Failure } from '../run.js';
 import type { TargetResult } from '../targets.js';
 
 /** Everything one run produced, as written to `<date>.json`. */
@@ -12,6 +13,8 @@ export interface RunRecord {
   /** Where the adapters ran: each in a worker thread of its own, or all in the main thread. */
   readonly lanes: 'workers' | 'in-process';
   readonly metrics: readonly Metric[];
+  /** The adapters' runs of scenarios that threw, which measured nothing. */
+  readonly failures: readonly Failure[];
   readonly targets: readonly TargetResult[];
 }
 
