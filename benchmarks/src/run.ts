@@ -63,6 +63,7 @@ export async function runBenchmarks(
         isolate ? new WorkerLane(workerOf(a.name), scenario.id, config) : new LocalLane(scenario, a, config),
       );
       const outcomes = await runLanes(lanes);
+      const failed: string[] = [];
       for (let i = 0; i < chosen.length; i++) {
         const adapter = chosen[i]!.name;
         const outcome = outcomes[i]!;
@@ -71,11 +72,11 @@ export async function runBenchmarks(
           continue;
         }
         failures.push({ scenario: scenario.id, adapter, error: outcome.message });
+        failed.push(adapter);
         const worker = workers.get(adapter);
         workers.delete(adapter);
         await worker?.close();
       }
-      const failed = chosen.filter((_, i) => outcomes[i] instanceof Error).map((a) => a.name);
       progress(
         `${scenario.number} ${scenario.id} (${chosen.map((a) => a.name).join(', ')}): ${((performance.now() - start) / 1000).toFixed(1)} s` +
           (failed.length > 0 ? `; FAILED: ${failed.join(', ')}` : ''),
