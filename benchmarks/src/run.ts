@@ -111,6 +111,13 @@ async function runLanes(lanes: readonly Lane[]): Promise<LaneOutcome[]> {
       return undefined;
     }
   };
+  /** Lane `i` as `interleave` steps it: once it has thrown, it wants no more samples. */
+  const stepperOf = (i: number): Stepper => ({
+    warmUp: async () => {
+      if (!failed(i)) await attempt(i, async () => lanes[i]!.warmUp());
+    },
+    sample: async () => !failed(i) && ((await attempt(i, async () => lanes[i]!.sample())) ?? false),
+  });
   await Promise.all(lanes.map((l, i) => attempt(i, () => l.ready())));
   let waiting: number[] = [];
   const advance = (i: number, step: Awaited<ReturnType<Lane['start']>> | undefined) => {
@@ -123,27 +130,8 @@ async function runLanes(lanes: readonly Lane[]): Promise<LaneOutcome[]> {
   while (waiting.length > 0) {
     const turn = waiting;
     waiting = [];
-    await interleave(turn.map((i) => guarded(lanes[i]!, (e) => fail(i, e))));
+    await interleave(turn.map(stepperOf));
     for (const i of turn) if (!failed(i)) advance(i, await attempt(i, () => lanes[i]!.next()));
   }
   return out;
-}
-
-/** `stepper`, telling `onError` what it throws; once it has thrown it wants no more samples. */
-function guarded(stepper: Stepper, onError: (e: unknown) => void): Stepper {
-  let threw = false;
-  const call = async <T>(step: () => T | Promise<T>, otherwise: T): Promise<T> => {
-    if (threw) return otherwise;
-    try {
-      return await step();
-    } catch (e) {
-      threw = true;
-      onError(e);
-      return otherwise;
-    }
-  };
-  return {
-    warmUp: () => call(() => stepper.warmUp(), undefined),
-    sample: () => call(() => stepper.sample(), false),
-  };
 }
