@@ -97,6 +97,30 @@ export type KeyRunColumns = [
  * prefix and whole lengths straight into their columns.
  */
 export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
+  return asciiKeyRuns(sorted) ?? keyRunsOf(sorted);
+}
+
+/**
+ * `keys` as {@link KeyRunColumns} if they are in wire order (strictly ascending), else undefined:
+ * the order check and the front coding in one pass where the keys are ASCII strings.
+ */
+export function keyRunsInOrder(keys: readonly StoredKey[]): KeyRunColumns | undefined {
+  const runs = asciiKeyRuns(keys);
+  if (runs !== undefined) return runs;
+  let prev: StoredKey | undefined;
+  let prevRank = -1;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as StoredKey;
+    const rank = wireRank(k);
+    if (!rankedBefore(prev, prevRank, k, rank)) return undefined;
+    prev = k;
+    prevRank = rank;
+  }
+  return keyRunsOf(keys);
+}
+
+/** {@link writeKeyRuns} code unit by code unit, for keys of every kind. */
+function keyRunsOf(sorted: readonly StoredKey[]): KeyRunColumns {
   const scalars: (boolean | number)[] = [];
   const bytes: Uint8Array[] = [];
   const prefixes = new Float64Array(sorted.length);
@@ -124,6 +148,63 @@ export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
     packKeyText(text.utf8()),
     bytes,
   ];
+}
+
+/**
+ * Keys encoded to UTF-8 at once by {@link asciiKeyRuns}: joining and encoding more at once cost
+ * more a key (50k keys of 10 characters: 50 ns a key at once, 25 ns in chunks of 4,096).
+ */
+const ASCII_CHUNK = 4096;
+
+/**
+ * {@link writeKeyRuns} of keys that are all ASCII strings (the commonest keys), if they ascend;
+ * undefined if they do not, or are not all ASCII strings. The keys are encoded to UTF-8 a chunk
+ * at a time, and compared and front-coded as bytes (for ASCII, one byte a code unit, in the same
+ * order): reading strings code unit by code unit cost 2-3 ns a unit.
+ */
+function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
+  const n = keys.length;
+  if (n === 0) return undefined;
+  let units = 0;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    if (typeof k !== 'string') return undefined;
+    units += k.length;
+  }
+  const prefixes = new Float64Array(n);
+  const lengths = new Float64Array(n);
+  const text = new Uint8Array(units);
+  let at = 0;
+  let prev = text;
+  let prevStart = 0;
+  let prevLength = 0;
+  for (let from = 0; from < n; from += ASCII_CHUNK) {
+    const to = Math.min(n, from + ASCII_CHUNK);
+    const joined = (to - from === n ? keys : keys.slice(from, to)).join('');
+    const all = utf8.encode(joined);
+    // Every code unit from 0x80 up (a byte key's mark among them) takes two UTF-8 bytes or more.
+    if (all.length !== joined.length) return undefined;
+    let start = 0;
+    for (let i = from; i < to; i++) {
+      const length = (keys[i] as string).length;
+      let p = 0;
+      if (i > 0) {
+        const shorter = Math.min(length, prevLength);
+        while (p < shorter && prev[prevStart + p] === all[start + p]) p++;
+        // Ascending: the first byte that differs is greater, or the previous key is a proper prefix.
+        if (p === length || (p < prevLength && (all[start + p] as number) < (prev[prevStart + p] as number)))
+          return undefined;
+      }
+      prefixes[i] = p;
+      lengths[i] = length;
+      for (let j = start + p; j < start + length; j++) text[at++] = all[j] as number;
+      prev = all;
+      prevStart = start;
+      prevLength = length;
+      start += length;
+    }
+  }
+  return [[], n, writeRuns(prefixes), writeRuns(lengths), packKeyText(text.subarray(0, at)), []];
 }
 
 /**

@@ -9,7 +9,15 @@ import {
   writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { rankedBefore, readKeyRuns, readKeys, sortKeys, wireRank, writeKeyRuns } from './keys.js';
+import {
+  keyRunsInOrder,
+  rankedBefore,
+  readKeyRuns,
+  readKeys,
+  sortKeys,
+  wireRank,
+  writeKeyRuns,
+} from './keys.js';
 import type { StateCodec } from './layout.js';
 import { readDeltas, readSmallRuns, toDeltas, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
@@ -27,31 +35,24 @@ export const lwwCodec: StateCodec<LWWMapState> = {
   write(s, w) {
     const context = writeContext(s.context, w);
     // Keys inserted in wire order (a decoded state, keys written in order) are the rule: their
-    // rows are written in the pass that checks the order; only otherwise are they sorted first.
+    // rows are written as they iterate, and the keys sorted only if they turn out not in order.
     const n = s.entries.size;
     let rows = new RowColumns(n, w);
     let keys: StoredKey[] = new Array(n);
-    let prev: StoredKey | undefined;
-    let prevRank = -1;
-    let ordered = true;
     s.entries.forEach((e, k) => {
-      if (!ordered) return;
-      const rank = wireRank(k);
-      if (!rankedBefore(prev, prevRank, k, rank)) ordered = false;
-      else {
-        keys[rows.filled] = prev = k;
-        prevRank = rank;
-        rows.add(rows.filled, e);
-      }
+      keys[rows.filled] = k;
+      rows.add(rows.filled, e);
     });
-    if (!ordered) {
+    let keyRuns = keyRunsInOrder(keys);
+    if (keyRuns === undefined) {
       keys = sortKeys(s.entries.keys());
       rows = new RowColumns(n, w);
       for (let i = 0; i < n; i++) rows.add(i, s.entries.get(keys[i] as StoredKey) as LWWEntry);
+      keyRuns = writeKeyRuns(keys);
     }
     return [
       context,
-      ...writeKeyRuns(keys),
+      ...keyRuns,
       writeRuns(rows.tombstones),
       wireValues(rows.values),
       writeRuns(toDeltas(rows.walls)),
