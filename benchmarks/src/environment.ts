@@ -15,6 +15,8 @@ export interface Environment {
   /** `git rev-parse HEAD`, with `+dirty` when the working tree has changes. */
   readonly commit: string;
   readonly gcExposed: boolean;
+  /** The node options of the run (`process.execArgv`), V8's among them: `pnpm bench` pins the young generation. */
+  readonly nodeFlags: readonly string[];
   /**
    * Where nlbd's packages were loaded from: `dist` (the built JavaScript npm consumers run) or
    * `src` (TypeScript through tsx, whose transform wraps every closure a call creates in a
@@ -59,6 +61,7 @@ export function environment(libraries: readonly string[]): Environment {
     packages: Object.fromEntries(libraries.map((name) => [name, installedVersion(name)])),
     commit: gitCommit(),
     gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    nodeFlags: [...process.execArgv],
     nlbdFrom: nlbdFrom(),
   };
 }

@@ -44,6 +44,11 @@ if (env.nlbdFrom !== 'dist') {
 }
 if (!env.gcExposed)
   console.warn('warning: global.gc is missing (run node with --expose-gc); memory figures include garbage');
+if (!env.nodeFlags.some((f) => f.startsWith('--min-semi-space-size')))
+  console.warn(
+    'warning: the young generation is not pinned (run node with --min-semi-space-size=16, as pnpm bench ' +
+      'does): an isolate that waits while the others run has it shrunk, and its next samples pay',
+  );
 const isolate = !values['in-process'];
 console.log(
   `nlbd bench ${values.full ? '--full' : '(quick)'}: ${env.node}, ${env.cpu} x${env.cores}, commit ${env.commit}, ` +
