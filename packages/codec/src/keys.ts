@@ -151,15 +151,17 @@ function keyRunsOf(sorted: readonly StoredKey[]): KeyRunColumns {
 }
 
 /**
- * Keys encoded to UTF-8 at once by {@link asciiKeyRuns}: joining and encoding more at once cost
- * more a key (50k keys of 10 characters: 50 ns a key at once, 25 ns in chunks of 4,096).
+ * The most keys encoded to UTF-8 at once by {@link asciiKeyRuns}: joining and encoding more at
+ * once cost more a key (50k keys of 10 characters: 50 ns a key at once, 25 ns in chunks of
+ * 4,096). The first chunks are smaller (256 keys, then doubling), so that keys found out of
+ * order early have cost little.
  */
 const ASCII_CHUNK = 4096;
 
 /**
  * {@link writeKeyRuns} of keys that are all ASCII strings (the commonest keys), if they ascend;
  * undefined if they do not, or are not all ASCII strings. The keys are encoded to UTF-8 a chunk
- * at a time, and compared and front-coded as bytes (for ASCII, one byte a code unit, in the same
+ * at a time ({@link ASCII_CHUNK}), and compared and front-coded as bytes (for ASCII, one byte a code unit, in the same
  * order): reading strings code unit by code unit cost 2-3 ns a unit.
  */
 function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
@@ -178,8 +180,8 @@ function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
   let prev = text;
   let prevStart = 0;
   let prevLength = 0;
-  for (let from = 0; from < n; from += ASCII_CHUNK) {
-    const to = Math.min(n, from + ASCII_CHUNK);
+  for (let from = 0, to = 0; from < n; from = to) {
+    to = Math.min(n, from + Math.min(ASCII_CHUNK, Math.max(256, from)));
     const joined = (to - from === n ? keys : keys.slice(from, to)).join('');
     const all = utf8.encode(joined);
     // Every code unit from 0x80 up (a byte key's mark among them) takes two UTF-8 bytes or more.

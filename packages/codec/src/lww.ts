@@ -35,19 +35,22 @@ export const lwwCodec: StateCodec<LWWMapState> = {
   write(s, w) {
     const context = writeContext(s.context, w);
     // Keys inserted in wire order (a decoded state, keys written in order) are the rule: their
-    // rows are written as they iterate, and the keys sorted only if they turn out not in order.
+    // rows are written in the order they iterate, checked by the front coding; only keys that
+    // turn out not in order are sorted first.
     const n = s.entries.size;
-    let rows = new RowColumns(n, w);
     let keys: StoredKey[] = new Array(n);
+    const entries: LWWEntry[] = new Array(n);
+    let i = 0;
     s.entries.forEach((e, k) => {
-      keys[rows.filled] = k;
-      rows.add(rows.filled, e);
+      keys[i] = k;
+      entries[i++] = e;
     });
     let keyRuns = keyRunsInOrder(keys);
-    if (keyRuns === undefined) {
-      keys = sortKeys(s.entries.keys());
-      rows = new RowColumns(n, w);
-      for (let i = 0; i < n; i++) rows.add(i, s.entries.get(keys[i] as StoredKey) as LWWEntry);
+    const rows = new RowColumns(n, w);
+    if (keyRuns !== undefined) for (let j = 0; j < n; j++) rows.add(j, entries[j] as LWWEntry);
+    else {
+      keys = sortKeys(keys);
+      for (let j = 0; j < n; j++) rows.add(j, s.entries.get(keys[j] as StoredKey) as LWWEntry);
       keyRuns = writeKeyRuns(keys);
     }
     return [
@@ -81,8 +84,6 @@ export const lwwCodec: StateCodec<LWWMapState> = {
 
 /** The columns of an LWW layout's rows, filled row by row in wire order. */
 class RowColumns {
-  /** Rows added so far. */
-  filled = 0;
   /** The deleted rows, each as its distance from the previous one. */
   readonly tombstones: number[] = [];
   /** The live rows' values. */
@@ -119,7 +120,6 @@ class RowColumns {
     }
     this.replicas[i] = this.#lastIndex;
     this.seqs[i] = e.seq;
-    this.filled = i + 1;
   }
 }
 

@@ -75,10 +75,11 @@ describe('key runs', () => {
   });
 
   it('compare keys across the chunks ASCII keys are encoded in', () => {
-    // 4,096 keys a chunk: keys 4,095 and 4,096 meet across the first boundary.
+    // Chunks of 256, 256, 512, 1,024, 2,048, then 4,096 keys: keys 255 and 256 meet across the
+    // first boundary, 4,095 and 4,096 across the first between full chunks.
     const sorted = Array.from({ length: 10_000 }, (_, i) => `k${String(i).padStart(5, '0')}`);
     expect(keyRunsInOrder(sorted)).toEqual(expectedRuns(sorted));
-    for (const at of [4095, 8191]) {
+    for (const at of [255, 4095, 8191]) {
       const swapped = [...sorted];
       [swapped[at], swapped[at + 1]] = [swapped[at + 1] as string, swapped[at] as string];
       expect(keyRunsInOrder(swapped)).toBeUndefined();
