@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { adapters } from '@nlbd/adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinySizes } from '../src/config.js';
+import { environment } from '../src/environment.js';
 import { AdapterWorker, WorkerLane } from '../src/lanes.js';
 import { type Repetitions, type Timed, type Timing, timeInterleaved, typicalSpent } from '../src/measure.js';
 import { chartSpec, renderSvg } from '../src/report/charts.js';
@@ -457,5 +458,17 @@ describe('targets without nlbd', () => {
   it('are reported as n/a, never computed from nothing', () => {
     const results = evaluateTargets([]);
     expect(results.every((r) => r.verdict === 'n/a: nlbd adapter missing' && r.ratio === null)).toBe(true);
+  });
+});
+
+describe('environment', () => {
+  it("records node, the node flags of the run and the measured libraries' installed versions", () => {
+    const env = environment(['yjs', 'no-such-library']);
+    expect(env.node).toBe(process.version);
+    expect(env.nodeFlags).toEqual(process.execArgv);
+    expect(env.nodeFlags).not.toBe(process.execArgv);
+    expect(env.packages.yjs).toMatch(/^13\.\d+\.\d+/);
+    expect(env.packages['no-such-library']).toBe('not installed');
+    expect(env.cores).toBeGreaterThan(0);
   });
 });
