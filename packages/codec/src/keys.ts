@@ -105,18 +105,20 @@ export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
  * the order check and the front coding in one pass where the keys are ASCII strings.
  */
 export function keyRunsInOrder(keys: readonly StoredKey[]): KeyRunColumns | undefined {
-  const runs = asciiKeyRuns(keys);
-  if (runs !== undefined) return runs;
+  return asciiKeyRuns(keys) ?? (inWireOrder(keys) ? keyRunsOf(keys) : undefined);
+}
+
+/** Whether `keys` come in wire order (strictly ascending, see {@link sortKeys}). */
+export function inWireOrder(keys: Iterable<StoredKey>): boolean {
   let prev: StoredKey | undefined;
   let prevRank = -1;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as StoredKey;
+  for (const k of keys) {
     const rank = wireRank(k);
-    if (!rankedBefore(prev, prevRank, k, rank)) return undefined;
+    if (!rankedBefore(prev, prevRank, k, rank)) return false;
     prev = k;
     prevRank = rank;
   }
-  return keyRunsOf(keys);
+  return true;
 }
 
 /** {@link writeKeyRuns} code unit by code unit, for keys of every kind. */

@@ -10,6 +10,7 @@ import {
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
 import {
+  inWireOrder,
   keyRunsInOrder,
   rankedBefore,
   readKeyRuns,
@@ -250,15 +251,7 @@ class SortedWalk {
    * state's and one written in order do), which one pass over them checks.
    */
   static over(entries: Map<StoredKey, LWWEntry>, rows: number): SortedWalk | undefined {
-    if (entries.size < WALK_FROM || rows * 4 < entries.size) return undefined;
-    let prev: StoredKey | undefined;
-    let prevRank = -1;
-    for (const k of entries.keys()) {
-      const rank = wireRank(k);
-      if (!rankedBefore(prev, prevRank, k, rank)) return undefined;
-      prev = k;
-      prevRank = rank;
-    }
+    if (entries.size < WALK_FROM || rows * 4 < entries.size || !inWireOrder(entries.keys())) return undefined;
     return new SortedWalk(entries);
   }
 
