@@ -16,8 +16,22 @@ import {
   MAX_PRESENCE_KEY,
 } from './protocol.js';
 
-/** The limits a server applies to each connection (see `docs/sync-server.md`). */
+/**
+ * The limits a server applies: to its connections in all and by remote address, then to each
+ * connection (see `docs/sync-server.md`).
+ */
 export interface ServerLimits {
+  /**
+   * The most connections at once, those still authenticating included; past it a new one is
+   * answered HTTP 503 before any WebSocket handshake. Default 10,000.
+   */
+  readonly maxConnections: number;
+  /**
+   * The most connections at once from one remote address, as the socket sees it (behind a
+   * proxy, every client has the proxy's: keep it at `maxConnections` there). Past it, HTTP 503.
+   * Default 10,000.
+   */
+  readonly maxConnectionsPerAddress: number;
   /** The largest frame accepted, in bytes (`ws`'s `maxPayload`; larger closes with 1009). Default 1 MiB. */
   readonly maxMessageBytes: number;
   /** The most documents one connection may have open (or opening) at once. Default 100. */

@@ -4,6 +4,7 @@ import { type Crdt, ValidationError } from '@nlbd/core';
 import type { StorageAdapter } from '@nlbd/store';
 import type { PeerId } from '@nlbd/sync';
 import { WebSocketServer } from 'ws';
+import { Admission } from './admission.js';
 import { type Access, type ConnectionContext, ServerConnection, type ServerLimits } from './connection.js';
 import { DocumentLog, TypeMismatch } from './document-log.js';
 import { HostedDocument } from './hosted-document.js';
@@ -11,6 +12,8 @@ import { CloseCode, type PresenceValue } from './protocol.js';
 
 /** The limits a server applies when its options give none. */
 export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 10_000,
   maxMessageBytes: 1024 * 1024,
   maxDocumentsPerConnection: 100,
   messagesPerSecond: 1000,
@@ -78,6 +81,8 @@ export interface ServerStats {
   readonly closes: ReadonlyMap<number, number>;
   /** Unexpected errors reported to `onError`. */
   readonly errors: number;
+  /** Connections refused at `maxConnections` or `maxConnectionsPerAddress` (HTTP 503). */
+  readonly refused: number;
 }
 
 /** A loaded document as the server holds it. */
@@ -182,7 +187,10 @@ class Host<P> implements SyncServer {
   readonly #slots = new Map<string, Slot>();
   readonly #docs = new Map<string, HostedDocument<unknown>>();
   readonly #connections = new Set<ServerConnection<P>>();
-  readonly #counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
+  readonly #counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, errors: 0, refused: 0 };
+  readonly #admission: Admission;
+  /** Sockets admitted but not yet WebSocket connections (being authenticated). */
+  readonly #authenticating = new Set<Duplex>();
   readonly #closes = new Map<number, number>();
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   #nextId = 0;
@@ -191,6 +199,7 @@ class Host<P> implements SyncServer {
   constructor(options: SyncServerOptions<P>) {
     this.#options = options;
     this.#limits = resolveLimits(options.limits);
+    this.#admission = new Admission(this.#limits.maxConnections, this.#limits.maxConnectionsPerAddress);
     this.#timing = {
       flushMs: integer(options.flushMs, 5, 'flushMs', 0),
       retransmitMs: integer(options.retransmitMs, 5000, 'retransmitMs'),
@@ -272,6 +281,8 @@ class Host<P> implements SyncServer {
   async #shutdown(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     for (const conn of this.#connections) conn.close(CloseCode.goingAway, 'server shutting down');
+    // A socket whose authentication is pending would keep the HTTP server from closing.
+    for (const socket of this.#authenticating) socket.destroy();
     // A pending unload would keep the process alive for up to `lingerMs` after the close. (The
     // closes above release documents before `#closing` is set, so they may have scheduled some.)
     for (const slot of this.#slots.values()) if (slot.unload !== undefined) clearTimeout(slot.unload);
@@ -292,7 +303,18 @@ class Host<P> implements SyncServer {
   async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => {}); // a reset while authenticating must not crash anything
     if (this.#closing !== undefined) return void socket.destroy();
+    if (socket.destroyed) return;
+    // Admitted from here until the socket closes, however it closes: refused by authentication,
+    // a handshake `ws` rejects, a reset, or the end of the connection.
+    const address = request.socket.remoteAddress ?? 'unknown';
+    if (!this.#admission.admit(address)) return this.#refuseConnection(socket);
+    socket.once('close', () => {
+      this.#admission.release(address);
+      this.#authenticating.delete(socket);
+    });
+    this.#authenticating.add(socket);
     const principal = await this.#authenticate(request);
+    this.#authenticating.delete(socket);
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', () => {});
       if (this.#closing !== undefined) return ws.close(CloseCode.goingAway, 'server shutting down');
@@ -302,6 +324,21 @@ class Host<P> implements SyncServer {
       }
       this.#connections.add(new ServerConnection(`c${++this.#nextId}`, principal, ws, this.#context()));
     });
+  }
+
+  /**
+   * Answers an upgrade past the connection limits with HTTP 503 and no WebSocket: refusing costs
+   * no handshake, and nothing is held for a peer that would not answer a close. A client backs
+   * off as after any failed attempt.
+   */
+  #refuseConnection(socket: Duplex): void {
+    this.#counters.refused++;
+    const body = 'too many connections\n';
+    socket.once('finish', () => socket.destroy());
+    socket.end(
+      'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n' +
+        `Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
   }
 
   async #authenticate(request: IncomingMessage): Promise<P | null | undefined> {

@@ -36,6 +36,18 @@ async function raw(url: string) {
   };
 }
 
+/** Dials `url` expecting a refusal before the WebSocket opens; the error `ws` reports. */
+function refusal(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => {
+      ws.close();
+      reject(new Error('the connection was admitted'));
+    });
+    ws.once('error', (error) => resolve(error.message));
+  });
+}
+
 /** A well-behaved client on `doc`, to check the server still serves others. */
 async function checkServes(server: SyncServer, doc: string, n: number) {
   const client = fixture.client(server.url);
@@ -101,6 +113,73 @@ describe('hostile clients', () => {
     await until(() => good.value === 3 && after.value === 3, 'the good clients in sync');
     expect(await store.documents()).toEqual(['good']);
     expect(server.stats().errors).toBe(0);
+  });
+
+  it('refuses connections past maxConnections with HTTP 503, counting those still authenticating', async () => {
+    let letIn: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      letIn = resolve;
+    });
+    const server = await fixture.server({
+      limits: { maxConnections: 2 },
+      authenticate: async (request) => {
+        if (request.url?.includes('slow')) await gate;
+        return 'someone';
+      },
+    });
+    // One connection open, one still authenticating: the server is full.
+    const first = await raw(server.url);
+    const slow = new WebSocket(`${server.url}?slow`);
+    slow.on('error', () => {});
+    const slowOpen = new Promise((resolve) => slow.once('open', resolve));
+    await until(() => server.stats().connections === 1, 'the first connection');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await refusal(server.url)).toMatch(/503/);
+    expect(server.stats().refused).toBe(1);
+    // A client dialing a full server backs off and retries; it gets in once a place is free.
+    const counter = fixture.client(server.url).open('late', GCounter);
+    counter.update((s, { replica }) => GCounter.increment(s, replica, 5));
+    await until(() => server.stats().refused >= 2, 'the client refused');
+    letIn();
+    await slowOpen;
+    await until(() => server.stats().connections === 2, 'the slow connection open');
+    first.ws.close();
+    await counter.synced();
+    expect(server.document('late')?.value).toBe(5);
+    expect(server.stats().connections).toBe(2);
+    slow.close();
+  });
+
+  it('stops while a connection is still authenticating, without waiting for it', async () => {
+    const server = await fixture.server({ authenticate: () => new Promise<string>(() => {}) });
+    const ws = new WebSocket(server.url);
+    ws.on('error', () => {});
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await server.close();
+    await closed;
+    expect(server.stats().connections).toBe(0);
+  });
+
+  it('refuses connections past maxConnectionsPerAddress, and admits again once one closes', async () => {
+    const server = await fixture.server({ limits: { maxConnectionsPerAddress: 2 } });
+    const a = await raw(server.url);
+    const b = await raw(server.url);
+    expect(await refusal(server.url)).toMatch(/503/);
+    a.ws.close();
+    await a.closed;
+    // The place frees when the socket has closed, just after the WebSocket's close.
+    await until(() => server.stats().connections === 1, 'the first connection gone');
+    let c: Awaited<ReturnType<typeof raw>> | undefined;
+    for (let i = 0; c === undefined && i < 100; i++) {
+      c = await raw(server.url).catch(() => undefined);
+      if (c === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(c).toBeDefined();
+    expect(server.stats().connections).toBe(2);
+    expect(server.stats().errors).toBe(0);
+    b.ws.close();
+    c?.ws.close();
   });
 
   it('closes a flooding connection (rate limit) and keeps serving the others', async () => {
