@@ -60,6 +60,8 @@ export interface ConnectionContext<P> {
   readonly limits: ServerLimits;
   /** `authorize`, with a failure counted as a refusal. */
   authorize(principal: P, doc: string, access: Access): Promise<boolean>;
+  /** How many times `reauthorize` has begun: a subscription asked before the last one asks again. */
+  authorizations(): number;
   /** The hosted document `name` of type `crdt`, loaded if needed; each call takes one lease. */
   acquire(name: string, crdt: Crdt<unknown, unknown>): Promise<HostedDocument<unknown>>;
   /** Gives back a lease taken by {@link acquire}. */
@@ -75,6 +77,18 @@ export interface ConnectionContext<P> {
 interface Channel {
   readonly name: string;
   doc: HostedDocument<unknown> | undefined;
+  /** Whether the connection may change the document (as `authorize` last said). */
+  writable: boolean;
+}
+
+/** What {@link ServerConnection.reauthorize} found. */
+export interface Reauthorization {
+  /** Open subscriptions whose access was asked again. */
+  readonly checked: number;
+  /** Those whose access changed: write access granted or withdrawn, or read access gone. */
+  readonly changed: number;
+  /** Connections closed because read access to one of their documents was gone (0 or 1 here). */
+  readonly closed: number;
 }
 
 /** Close reasons are at most 123 bytes of UTF-8. */
@@ -247,13 +261,13 @@ export class ServerConnection<P> implements FrameSink {
       if (other.name === name)
         return this.#refuse(channel, 'already-subscribed', `'${name}' is already open`);
     }
-    const pending: Channel = { name, doc: undefined };
+    const pending: Channel = { name, doc: undefined, writable: false };
     this.#channels.set(channel, pending);
     const stillPending = () => this.#channels.get(channel) === pending;
-    const read = await this.#ctx.authorize(this.principal, name, 'read');
-    const writable = read && (await this.#ctx.authorize(this.principal, name, 'write'));
+    let asked = this.#ctx.authorizations();
+    let access = await this.#access(name);
     if (!stillPending()) return;
-    if (!read) {
+    if (!access.read) {
       this.#channels.delete(channel);
       return this.#refuse(channel, 'forbidden', `no read access to '${name}'`);
     }
@@ -267,10 +281,57 @@ export class ServerConnection<P> implements FrameSink {
       this.#ctx.onError(error, `loading '${name}'`);
       return this.#refuse(channel, 'unavailable', `'${name}' could not be loaded`);
     }
+    // A `reauthorize` that began meanwhile skipped this subscription, not yet open: ask again.
+    while (stillPending() && asked !== this.#ctx.authorizations()) {
+      asked = this.#ctx.authorizations();
+      access = await this.#access(name);
+    }
     if (!stillPending()) return this.#ctx.release(doc);
+    if (!access.read) {
+      this.#channels.delete(channel);
+      this.#ctx.release(doc);
+      return this.#refuse(channel, 'forbidden', `no read access to '${name}'`);
+    }
     pending.doc = doc;
-    this.send({ type: 'subscribed', channel, writable });
-    doc.attach({ conn: this, channel, writable });
+    pending.writable = access.writable;
+    this.send({ type: 'subscribed', channel, writable: access.writable });
+    doc.attach({ conn: this, channel, writable: access.writable });
+  }
+
+  /** What `authorize` says of `name` for this connection: read, then (if read) write. */
+  async #access(name: string): Promise<{ read: boolean; writable: boolean }> {
+    const read = await this.#ctx.authorize(this.principal, name, 'read');
+    return { read, writable: read && (await this.#ctx.authorize(this.principal, name, 'write')) };
+  }
+
+  /**
+   * Asks `authorize` again for each open subscription (only those of document `doc`, if given).
+   * Read access gone closes the connection ({@link CloseCode.accessRevoked}): its client
+   * reconnects, and subscribing again is refused. Write access granted or withdrawn applies at
+   * once, and the client hears it in a `subscribed` frame. A subscription still opening asks
+   * again by itself before it opens.
+   */
+  async reauthorize(doc?: string): Promise<Reauthorization> {
+    let checked = 0;
+    let changed = 0;
+    for (const [id, channel] of [...this.#channels]) {
+      if (this.#closed) break;
+      if (channel.doc === undefined || (doc !== undefined && channel.name !== doc)) continue;
+      const access = await this.#access(channel.name);
+      // Unsubscribed or closed meanwhile: nothing left to change.
+      if (this.#closed || this.#channels.get(id) !== channel) continue;
+      checked++;
+      if (!access.read) {
+        this.close(CloseCode.accessRevoked, `no read access to '${channel.name}' any more`);
+        return { checked, changed: changed + 1, closed: 1 };
+      }
+      if (access.writable === channel.writable) continue;
+      changed++;
+      channel.writable = access.writable;
+      channel.doc.allowWrites(this.id, access.writable);
+      this.send({ type: 'subscribed', channel: id, writable: access.writable });
+    }
+    return { checked, changed, closed: 0 };
   }
 
   /** Unknown channels are ignored: the server may have refused the subscription meanwhile. */

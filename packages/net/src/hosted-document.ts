@@ -105,6 +105,14 @@ export class HostedDocument<S> {
     for (const handler of this.#peerHandlers) handler({ type: 'join', peer: sub.conn.id });
   }
 
+  /** Sets whether subscriber `peer` may change the document; false if it is not subscribed. */
+  allowWrites(peer: PeerId, writable: boolean): boolean {
+    const sub = this.subscribers.get(peer);
+    if (sub === undefined) return false;
+    this.subscribers.set(peer, { ...sub, writable });
+    return true;
+  }
+
   /** Removes a subscriber and its presence (the others hear the entries go). */
   detach(peer: PeerId): void {
     if (!this.subscribers.delete(peer)) return;

@@ -7,7 +7,7 @@
  * @module @nlbd/net
  */
 export * from './client-entry.js';
-export type { Access, ServerLimits } from './connection.js';
+export type { Access, Reauthorization, ServerLimits } from './connection.js';
 export {
   createSyncServer,
   DEFAULT_SERVER_LIMITS,

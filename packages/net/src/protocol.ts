@@ -205,6 +205,11 @@ export const CloseCode = {
   internal: 4006,
   /** Storage failed for a document of the connection; reconnecting reloads it. */
   storage: 4007,
+  /**
+   * `reauthorize` found read access to one of the connection's documents gone; subscribing
+   * again on the next connection asks `authorize` afresh.
+   */
+  accessRevoked: 4008,
 } as const;
 
 /** A value of {@link CloseCode}. */

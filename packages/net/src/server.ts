@@ -5,10 +5,16 @@ import type { StorageAdapter } from '@nlbd/store';
 import type { PeerId } from '@nlbd/sync';
 import { WebSocketServer } from 'ws';
 import { Admission } from './admission.js';
-import { type Access, type ConnectionContext, ServerConnection, type ServerLimits } from './connection.js';
+import {
+  type Access,
+  type ConnectionContext,
+  type Reauthorization,
+  ServerConnection,
+  type ServerLimits,
+} from './connection.js';
 import { DocumentLog, TypeMismatch } from './document-log.js';
 import { HostedDocument } from './hosted-document.js';
-import { CloseCode, type PresenceValue } from './protocol.js';
+import { assertName, CloseCode, MAX_DOCUMENT_NAME, type PresenceValue } from './protocol.js';
 
 /** The limits a server applies when its options give none. */
 export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
@@ -116,6 +122,18 @@ export interface SyncServer {
   /** Counters since the server started. */
   stats(): ServerStats;
   /**
+   * Asks `authorize` again for every open subscription (only those of document `doc`, if
+   * given), after permissions changed. A connection that lost read access to a document is
+   * closed (4008): its client reconnects, and subscribing to that document again is refused.
+   * Write access granted or withdrawn applies at once, and the client hears of it
+   * (`handle.writable`). Subscriptions still opening ask again before they open. Throws a
+   * `ValidationError` for a `doc` that is not a document name.
+   * @example
+   * acl.revoke(user, 'notes');
+   * await server.reauthorize('notes');
+   */
+  reauthorize(doc?: string): Promise<Reauthorization>;
+  /**
    * Stops: closes every connection (1001), waits for pending appends, stops listening. The
    * store is left open.
    */
@@ -194,6 +212,8 @@ class Host<P> implements SyncServer {
   readonly #closes = new Map<number, number>();
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   #nextId = 0;
+  /** How many times `reauthorize` has begun. */
+  #authorizations = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: SyncServerOptions<P>) {
@@ -271,6 +291,20 @@ class Host<P> implements SyncServer {
       ...this.#counters,
       closes: new Map(this.#closes),
     };
+  }
+
+  async reauthorize(doc?: string): Promise<Reauthorization> {
+    if (doc !== undefined) assertName(doc, MAX_DOCUMENT_NAME, 'doc');
+    this.#authorizations++;
+    const found = await Promise.all([...this.#connections].map((conn) => conn.reauthorize(doc)));
+    return found.reduce(
+      (sum, r) => ({
+        checked: sum.checked + r.checked,
+        changed: sum.changed + r.changed,
+        closed: sum.closed + r.closed,
+      }),
+      { checked: 0, changed: 0, closed: 0 },
+    );
   }
 
   close(): Promise<void> {
@@ -365,6 +399,7 @@ class Host<P> implements SyncServer {
           return false;
         }
       },
+      authorizations: () => this.#authorizations,
       acquire: (name, crdt) => this.#acquire(name, crdt),
       release: (doc) => this.#release(doc),
       onError: (error, context) => this.#error(error, context),
