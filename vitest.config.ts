@@ -1,13 +1,11 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
+import { sourceEntries } from './test/support/sources.ts';
 
 /** Tests run against the sources, so `pnpm test` needs no build first. */
-const alias = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@nlbd/${name}`, `${packagesDir}${name}/src/index.ts`]),
-);
+const alias = [...sourceEntries()].map(([specifier, source]) => ({
+  find: new RegExp(`^${specifier.replaceAll('/', '\\/')}$`),
+  replacement: source,
+}));
 
 export default defineConfig({
   resolve: { alias },

@@ -5,21 +5,9 @@
  * of them. Guide: `docs/storage.md`.
  * @module @nlbd/store
  */
-export type { StorageAdapter, StoredDelta, StoredDocument } from './adapter.js';
 export { assertDocumentName, MAX_DOCUMENT_NAME_BYTES } from './document-name.js';
-export {
-  DEFAULT_COMPACT_EVERY,
-  type DurableDocument,
-  type DurableDocumentOptions,
-  openDocument,
-} from './durable-document.js';
-export {
-  IntegrityError,
-  RecordDecodeError,
-  SchemaVersionError,
-  StorageClosedError,
-  StorageError,
-} from './errors.js';
+export * from './durable-entry.js';
+export { IntegrityError, SchemaVersionError, StorageClosedError, StorageError } from './errors.js';
 export { MemoryStorage } from './memory-storage.js';
 export { type ConsistencyCheck, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 export { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.js';

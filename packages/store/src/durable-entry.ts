@@ -1,0 +1,14 @@
+/**
+ * The part of `@nlbd/store` with no Node built-ins and no SQLite: the {@link StorageAdapter}
+ * contract and {@link openDocument}, for code that must also run in browsers (the sync client).
+ * Import it as `@nlbd/store/durable`.
+ * @module
+ */
+export type { StorageAdapter, StoredDelta, StoredDocument } from './adapter.js';
+export {
+  DEFAULT_COMPACT_EVERY,
+  type DurableDocument,
+  type DurableDocumentOptions,
+  openDocument,
+} from './durable-document.js';
+export { RecordDecodeError } from './errors.js';
