@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '@nlbd/core';
 import { admitTimestamps } from '@nlbd/crdts';
+import { type DurableDocument, openDocument, type StorageAdapter } from '@nlbd/store/durable';
 import { type PeerId, SyncNode, syncCodec, type Transport } from '@nlbd/sync';
 import { Listeners } from './listeners.js';
 import { ClientPresence, type Presence } from './presence.js';
@@ -84,6 +85,16 @@ export interface ConnectOptions {
   readonly maxBufferedDeltas?: number;
   /** The random source of the backoff jitter (default `Math.random`). */
   readonly random?: () => number;
+  /**
+   * Keeps every document this client opens durable in this storage (a `SqliteStorage` in Node,
+   * or any `StorageAdapter` of `@nlbd/store`): a document opened again, after a restart too,
+   * starts from what was stored (see {@link DocumentHandle.restored}), and every change, local
+   * or from the server, is stored as it is applied. Edits made offline thus survive a restart:
+   * once restored they are sent to the server like new ones. The caller owns the storage:
+   * closing the client does not close it. Restored edits keep the replica id they were made
+   * with; a `replica` given here must still be new.
+   */
+  readonly store?: StorageAdapter;
 }
 
 /**
@@ -151,6 +162,18 @@ export interface DocumentHandle<S, V> {
   update(fn: (state: S, context: UpdateContext) => S): S;
   /** Resolves once every local change made so far is acknowledged, i.e. durable on the server. */
   synced(): Promise<void>;
+  /**
+   * With the client's `store`: resolves once what was stored for this document (earlier
+   * sessions' edits, acknowledged or not) is joined into the handle, and rejects if it could not
+   * be loaded. Edits made meanwhile are kept, and join with it. Without a store, resolves at once.
+   */
+  restored(): Promise<void>;
+  /**
+   * With the client's `store`: resolves once every change applied so far (local or from the
+   * server) is durable in it; rejects, from then on, once writing one failed. Without a store,
+   * resolves at once.
+   */
+  saved(): Promise<void>;
   /** Calls `listener` after every change of the state, with where it came from. */
   onChange(listener: (origin: 'local' | 'remote') => void): () => void;
   /** Calls `listener` for every error the server reports about this document. */
@@ -229,6 +252,17 @@ function count(value: number | undefined, fallback: number, name: string, min = 
   return v;
 }
 
+/** `store`, if it is a storage adapter (or undefined); a `ValidationError` otherwise. */
+function assertStorage(store: unknown): StorageAdapter | undefined {
+  if (store === undefined) return undefined;
+  const s = store as Partial<Record<keyof StorageAdapter, unknown>> | null;
+  for (const method of ['load', 'append', 'compact'] as const) {
+    if (typeof s?.[method] !== 'function')
+      throw new ValidationError(`expected a StorageAdapter (no ${method} method)`, 'options.store');
+  }
+  return store as StorageAdapter;
+}
+
 /** What a document needs of its client. */
 interface ClientLink {
   readonly maxBufferedDeltas: number;
@@ -256,8 +290,22 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   /** The sequence number of the last interval sent to the server (one in flight at a time). */
   #shipped = 0;
   #waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** The document in the client's store, once open; undefined without a store. */
+  readonly #durable: Promise<DurableDocument<S, V>> | undefined;
+  readonly #restored: Promise<void>;
+  /** Settles once every change so far is stored; rejected for good once one failed. */
+  #saved: Promise<unknown> = Promise.resolve();
+  /** Whether the change being applied is the stored state itself (not stored again). */
+  #restoring = false;
 
-  constructor(name: string, crdt: Crdt<S, V>, channel: number, context: UpdateContext, client: ClientLink) {
+  constructor(
+    name: string,
+    crdt: Crdt<S, V>,
+    channel: number,
+    context: UpdateContext,
+    client: ClientLink,
+    store: StorageAdapter | undefined,
+  ) {
     this.name = name;
     this.crdt = crdt;
     this.channel = channel;
@@ -277,9 +325,43 @@ class Doc<S, V> implements DocumentHandle<S, V> {
       onChange: (origin) => this.#changes.emit(origin === 'local' ? 'local' : 'remote'),
       // LWW writes made here after seeing a remote one must win over it, whatever the wall clocks.
       admit: (incoming) => admitTimestamps(crdt, incoming, context.clock),
+      // With a store, the server's changes are acknowledged only once stored here.
+      ...(store === undefined ? {} : { persist: (delta: S) => this.#store(delta) }),
     });
     // Meet the server now, at sequence 0: every local change stays unacknowledged until it acks.
     this.#node.shipDeltas();
+    this.#durable = store === undefined ? undefined : openDocument(store, name, crdt);
+    this.#restored =
+      this.#durable === undefined ? Promise.resolve() : this.#durable.then((d) => this.#restore(d));
+    this.#restored.catch(() => {}); // reported by restored()
+  }
+
+  /** Stores a change once the stored document is open, after every change before it. */
+  #store(delta: S): Promise<unknown> {
+    if (this.#restoring || this.#durable === undefined) return Promise.resolve();
+    const stored = this.#durable.then((d) => d.persist(delta));
+    this.#saved = this.#saved.then(() => stored);
+    this.#saved.catch(() => {}); // reported by saved()
+    return stored;
+  }
+
+  /**
+   * Joins the stored state in as a local change, so that the server gets whatever of it it
+   * lacks (the node ships by intervals of local changes, not by digests). The clock moves past
+   * its timestamps first, so that new writes win over restored ones.
+   */
+  #restore(durable: DurableDocument<S, V>): void {
+    if (this.#closed || this.crdt.equals(durable.state, this.crdt.empty())) return;
+    admitTimestamps(this.crdt, durable.state, this.#context.clock);
+    // A copy: the stored document's state keeps growing, and the node keeps the delta it ships.
+    const stored = this.crdt.empty();
+    this.crdt.joinInto(stored, durable.state);
+    this.#restoring = true;
+    try {
+      this.#apply(() => stored);
+    } finally {
+      this.#restoring = false;
+    }
   }
 
   get replica(): ReplicaId {
@@ -310,13 +392,26 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     if (this.#closed) throw new ValidationError(`document '${this.name}' is closed`, 'update');
     if (this.#writable === false)
       throw new NlbdError('forbidden', `no write access to '${this.name}'`, 'update');
+    return this.#apply((s) => fn(s, this.#context));
+  }
+
+  /** A local change: joined, stored (with a store), and shipped to the server. */
+  #apply(fn: (state: S) => S): S {
     const before = this.#node.sequence;
-    const delta = this.#node.update((s) => fn(s, this.#context));
+    const delta = this.#node.update(fn);
     if (this.#node.sequence !== before) {
       this.#lastLocal = this.#node.sequence;
       this.#client.scheduleShip(this as Doc<unknown, unknown>);
     }
     return delta;
+  }
+
+  restored(): Promise<void> {
+    return this.#restored;
+  }
+
+  async saved(): Promise<void> {
+    await this.#saved;
   }
 
   synced(): Promise<void> {
@@ -439,6 +534,7 @@ class Client implements SyncClient, ClientLink {
   readonly #backoff: Required<BackoffOptions>;
   readonly #flushMs: number;
   readonly #random: () => number;
+  readonly #store: StorageAdapter | undefined;
   readonly #docs = new Map<string, Doc<unknown, unknown>>();
   readonly #channels = new Map<number, Doc<unknown, unknown>>();
   readonly #dirty = new Set<Doc<unknown, unknown>>();
@@ -482,6 +578,7 @@ class Client implements SyncClient, ClientLink {
     this.#flushMs = count(options.flushMs, 5, 'flushMs', 0);
     this.maxBufferedDeltas = count(options.maxBufferedDeltas, 100_000, 'maxBufferedDeltas');
     this.#random = options.random ?? Math.random;
+    this.#store = assertStorage(options.store);
     const retransmitMs = count(options.retransmitMs, 5000, 'retransmitMs');
     this.#retransmit = setInterval(() => {
       for (const doc of this.#docs.values()) doc.tick();
@@ -510,7 +607,10 @@ class Client implements SyncClient, ClientLink {
     }
     if (this.#nextChannel >= MAX_CHANNEL) throw new ValidationError('out of channel numbers', 'open');
     const context = this.#contextFor(name);
-    const doc = new Doc(name, crdt, ++this.#nextChannel, context, this) as unknown as Doc<unknown, unknown>;
+    const doc = new Doc(name, crdt, ++this.#nextChannel, context, this, this.#store) as unknown as Doc<
+      unknown,
+      unknown
+    >;
     this.#docs.set(name, doc);
     this.#channels.set(doc.channel, doc);
     if (this.#status === 'open') doc.subscribe();

@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HybridLogicalClock, ValidationError } from '@nlbd/core';
+import { GCounter, LWWMap } from '@nlbd/crdts';
+import { connect } from '@nlbd/net';
+import { MemoryStorage, SqliteStorage } from '@nlbd/store';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { crashable, Fixture, until } from './support.js';
+
+const fixture = new Fixture();
+afterEach(() => fixture.stop());
+const dir = mkdtempSync(join(tmpdir(), 'nlbd-client-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a client with a store', () => {
+  it('restores edits made offline after a restart, and then sends them to the server', async () => {
+    const server = await fixture.server();
+    const file = join(dir, 'offline.db');
+
+    // Session 1: offline from the start; three increments, stored, then the process "ends".
+    let storage = new SqliteStorage(file);
+    const first = fixture.client(server.url, { store: storage });
+    first.disconnect();
+    const before = first.open('count', GCounter);
+    await before.restored();
+    for (let i = 0; i < 3; i++) before.update((s, { replica }) => GCounter.increment(s, replica, 1));
+    await before.saved();
+    first.close();
+    storage.close();
+    expect(server.document('count')).toBeUndefined();
+
+    // Session 2: a new client on the same file has the edits before it syncs, then the server has them.
+    storage = new SqliteStorage(file);
+    const second = fixture.client(server.url, { store: storage });
+    const after = second.open('count', GCounter);
+    await after.restored();
+    expect(after.value).toBe(3);
+    after.update((s, { replica }) => GCounter.increment(s, replica, 10));
+    await after.synced();
+    expect(server.document('count')?.value).toBe(13);
+    await after.saved();
+    second.close();
+    storage.close();
+  });
+
+  it('stores what comes from the server too', async () => {
+    const server = await fixture.server();
+    const writer = fixture.client(server.url).open('notes', LWWMap);
+    // Written by a clock 30 s ahead (within the server's skew bound): a restored copy must
+    // still lose to a write made after it, so restoring moves the clock past it.
+    const ahead = (replica: string) => new HybridLogicalClock(replica, { now: () => Date.now() + 30_000 });
+    writer.update((s, { replica }) => LWWMap.set(s, replica, 'title', 'from the server', ahead(replica)));
+    await writer.synced();
+
+    const storage = new MemoryStorage();
+    const readerClient = fixture.client(server.url, { store: storage });
+    const reader = readerClient.open('notes', LWWMap);
+    await until(() => reader.value.get('title') === 'from the server', 'the server state');
+    await reader.saved();
+    readerClient.close();
+
+    // Offline, on the same storage: the server's write is there, and a later write wins over it.
+    const offline = fixture.client(server.url, { store: storage });
+    offline.disconnect();
+    const again = offline.open('notes', LWWMap);
+    await again.restored();
+    expect(again.value.get('title')).toBe('from the server');
+    let wall = 0;
+    again.update((_, { clock }) => {
+      wall = clock.last.wall;
+      return LWWMap.empty();
+    });
+    expect(wall).toBeGreaterThan(Date.now() + 20_000); // the clock moved past the restored write
+    again.update((s, { replica, clock }) => LWWMap.set(s, replica, 'title', 'edited offline', clock));
+    expect(again.value.get('title')).toBe('edited offline');
+    offline.reconnect();
+    await again.synced();
+    await until(() => writer.value.get('title') === 'edited offline', 'the offline edit at the writer');
+  });
+
+  it('keeps edits made before the stored state is restored, joined with it', async () => {
+    const server = await fixture.server();
+    const storage = new MemoryStorage();
+    const one = fixture.client(server.url, { store: storage });
+    one.disconnect();
+    const a = one.open('count', GCounter);
+    a.update((s, { replica }) => GCounter.increment(s, replica, 5));
+    await a.saved();
+    one.close();
+
+    const two = fixture.client(server.url, { store: storage });
+    two.disconnect();
+    const b = two.open('count', GCounter);
+    b.update((s, { replica }) => GCounter.increment(s, replica, 1)); // before the restore
+    await b.restored();
+    expect(b.value).toBe(6);
+    await b.saved();
+    // Two deltas stored, one per edit: the restored state is not stored again.
+    expect((await storage.load('count')).deltas).toHaveLength(2);
+    two.reconnect();
+    await b.synced();
+    expect(server.document('count')?.value).toBe(6);
+    await b.saved();
+    const stored = fixture.client(server.url, { store: storage });
+    stored.disconnect();
+    const c = stored.open('count', GCounter);
+    await c.restored();
+    expect(c.value).toBe(6);
+  });
+
+  it('rejects saved() once writing failed, and restored() when loading failed', async () => {
+    const server = await fixture.server();
+    const storage = crashable(new MemoryStorage());
+    const client = fixture.client(server.url, { store: storage });
+    client.disconnect();
+    const doc = client.open('count', GCounter);
+    await doc.restored();
+    doc.update((s, { replica }) => GCounter.increment(s, replica, 1));
+    await doc.saved();
+    storage.crash();
+    doc.update((s, { replica }) => GCounter.increment(s, replica, 1));
+    await expect(doc.saved()).rejects.toThrow(/crashed/);
+    expect(doc.value).toBe(2); // the edit itself stands
+    await expect(doc.saved()).rejects.toThrow(/crashed/);
+    const late = client.open('other', GCounter);
+    await expect(late.restored()).rejects.toThrow(/crashed/);
+  });
+
+  it('refuses a store that is not a storage adapter', () => {
+    for (const store of [null, 42, {}, { load: () => {}, append: () => {} }]) {
+      expect(() => connect('ws://127.0.0.1:1/', { WebSocket, store: store as never })).toThrow(
+        ValidationError,
+      );
+    }
+  });
+});
