@@ -81,7 +81,7 @@ interface Channel {
   writable: boolean;
 }
 
-/** What {@link ServerConnection.reauthorize} found. */
+/** What `SyncServer.reauthorize` found: counts over the subscriptions it asked about. */
 export interface Reauthorization {
   /** Open subscriptions whose access was asked again. */
   readonly checked: number;
