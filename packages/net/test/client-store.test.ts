@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { HybridLogicalClock, ValidationError } from '@nlbd/core';
 import { GCounter, LWWMap } from '@nlbd/crdts';
 import { connect } from '@nlbd/net';
-import { MemoryStorage, SqliteStorage } from '@nlbd/store';
+import { IndexedDbStorage, MemoryStorage, SqliteStorage, type StorageAdapter } from '@nlbd/store';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { crashable, Fixture, until } from './support.js';
@@ -13,6 +14,17 @@ const fixture = new Fixture();
 afterEach(() => fixture.stop());
 const dir = mkdtempSync(join(tmpdir(), 'nlbd-client-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A session that never connects: `n` increments of `doc`, stored, then the client closed. */
+async function offlineSession(url: string, storage: StorageAdapter, doc: string, n: number): Promise<void> {
+  const client = fixture.client(url, { store: storage });
+  client.disconnect();
+  const handle = client.open(doc, GCounter);
+  await handle.restored();
+  handle.update((s, { replica }) => GCounter.increment(s, replica, n));
+  await handle.saved();
+  client.close();
+}
 
 describe('a client with a store', () => {
   it('restores edits made offline after a restart, and then sends them to the server', async () => {
@@ -43,6 +55,22 @@ describe('a client with a store', () => {
     await after.saved();
     second.close();
     storage.close();
+  });
+
+  it('does the same on IndexedDbStorage, the browser adapter', async () => {
+    const server = await fixture.server();
+    const indexedDB = new IDBFactory();
+    const open = () => new IndexedDbStorage('app', { indexedDB, keyRange: IDBKeyRange });
+    let storage = open();
+    await offlineSession(server.url, storage, 'count', 2);
+    await storage.close();
+
+    storage = open();
+    const after = fixture.client(server.url, { store: storage }).open('count', GCounter);
+    await after.restored();
+    expect(after.value).toBe(2);
+    await after.synced();
+    expect(server.document('count')?.value).toBe(2);
   });
 
   it('stores what comes from the server too', async () => {
@@ -83,12 +111,7 @@ describe('a client with a store', () => {
   it('keeps edits made before the stored state is restored, joined with it', async () => {
     const server = await fixture.server();
     const storage = new MemoryStorage();
-    const one = fixture.client(server.url, { store: storage });
-    one.disconnect();
-    const a = one.open('count', GCounter);
-    a.update((s, { replica }) => GCounter.increment(s, replica, 5));
-    await a.saved();
-    one.close();
+    await offlineSession(server.url, storage, 'count', 5);
 
     const two = fixture.client(server.url, { store: storage });
     two.disconnect();

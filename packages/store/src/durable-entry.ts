@@ -1,7 +1,7 @@
 /**
  * The part of `@nlbd/store` with no Node built-ins and no SQLite: the {@link StorageAdapter}
- * contract and {@link openDocument}, for code that must also run in browsers (the sync client).
- * Import it as `@nlbd/store/durable`.
+ * contract, {@link openDocument} and the browser's adapter {@link IndexedDbStorage}, for code
+ * that must also run in browsers (the sync client). Import it as `@nlbd/store/durable`.
  * @module
  */
 export type { StorageAdapter, StoredDelta, StoredDocument } from './adapter.js';
@@ -12,3 +12,8 @@ export {
   openDocument,
 } from './durable-document.js';
 export { RecordDecodeError } from './errors.js';
+export {
+  INDEXEDDB_SCHEMA_VERSION,
+  IndexedDbStorage,
+  type IndexedDbStorageOptions,
+} from './indexeddb-storage.js';

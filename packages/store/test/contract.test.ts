@@ -1,11 +1,13 @@
 import { ValidationError } from '@nlbd/core';
 import {
+  IndexedDbStorage,
   MAX_DOCUMENT_NAME_BYTES,
   MemoryStorage,
   SqliteStorage,
   type StorageAdapter,
   StorageClosedError,
 } from '@nlbd/store';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDir } from './support/temp-dir.js';
 
@@ -18,6 +20,8 @@ interface Subject {
 }
 
 const temp = useTempDir('contract');
+/** The IndexedDB of the test running now. */
+let indexedDB = new IDBFactory();
 
 const subjects: Subject[] = [
   { name: 'MemoryStorage', open: () => new MemoryStorage(), reopen: async (old) => old },
@@ -29,6 +33,18 @@ const subjects: Subject[] = [
     async reopen(old) {
       await old.close();
       return new SqliteStorage((old as SqliteStorage).path);
+    },
+  },
+  {
+    // fake-indexeddb: IndexedDB as the specification defines it, in memory, for Node.
+    name: 'IndexedDbStorage (fake-indexeddb)',
+    open() {
+      indexedDB = new IDBFactory(); // a fresh browser profile for each test
+      return new IndexedDbStorage('contract', { indexedDB, keyRange: IDBKeyRange });
+    },
+    async reopen(old) {
+      await old.close();
+      return new IndexedDbStorage('contract', { indexedDB, keyRange: IDBKeyRange });
     },
   },
   {
