@@ -86,13 +86,13 @@ export interface ConnectOptions {
   /** The random source of the backoff jitter (default `Math.random`). */
   readonly random?: () => number;
   /**
-   * Keeps every document this client opens durable in this storage (a `SqliteStorage` in Node,
-   * or any `StorageAdapter` of `@nlbd/store`): a document opened again, after a restart too,
-   * starts from what was stored (see {@link DocumentHandle.restored}), and every change, local
-   * or from the server, is stored as it is applied. Edits made offline thus survive a restart:
-   * once restored they are sent to the server like new ones. The caller owns the storage:
-   * closing the client does not close it. Restored edits keep the replica id they were made
-   * with; a `replica` given here must still be new.
+   * Keeps every document this client opens durable in this storage (an `IndexedDbStorage` in
+   * browsers, a `SqliteStorage` in Node: any `StorageAdapter`): a document opened again, after
+   * a restart too, starts from what was stored (see {@link DocumentHandle.restored}), and every
+   * change, local or from the server, is stored as it is applied. Edits made offline thus
+   * survive a restart: once restored they are sent to the server like new ones. The caller owns
+   * the storage: closing the client does not close it. Restored edits keep the replica id they
+   * were made with; a `replica` given here must still be new.
    */
   readonly store?: StorageAdapter;
 }
