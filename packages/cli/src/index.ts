@@ -9,6 +9,7 @@ export { parseCrash, parseLatency, parsePartition, parseTopology, parseVary } fr
 export { createProgram, main, progressBar } from './program.js';
 export {
   firstSignal,
+  parseLimits,
   type RunningServe,
   readTokensFile,
   type ServeOptions,

@@ -3,7 +3,7 @@ import { NlbdError, ValidationError } from '@nlbd/core';
 import type { ScenarioOptions } from '@nlbd/sync';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseCrash, parseLatency, parsePartition, parseTopology, parseVary } from './parse.js';
-import { firstSignal, readTokensFile, startServe } from './serve.js';
+import { firstSignal, parseLimits, readTokensFile, startServe } from './serve.js';
 import {
   PROTOCOLS,
   runExperiment,
@@ -62,6 +62,7 @@ interface ServeFlags {
   db?: string;
   token: string[];
   tokensFile?: string;
+  limit: string[];
 }
 
 /** The JSON scenario file; unreadable or malformed files are a `ValidationError`. */
@@ -204,6 +205,12 @@ export function createProgram(): Command {
     .option('--db <file>', 'SQLite file to keep documents in (default: in memory, lost at exit)')
     .option('--token <token>', 'a shared token clients must present (repeatable)', collect, [])
     .option('--tokens-file <file>', 'a file of shared tokens, one per line (# starts a comment)')
+    .option(
+      '--limit <name=value>',
+      'a server limit, e.g. maxConnections=500 (repeatable; the limits: docs/sync-server.md)',
+      collect,
+      [],
+    )
     .action(async (flags: ServeFlags) => {
       const tokens = [...flags.token, ...(flags.tokensFile ? readTokensFile(flags.tokensFile) : [])];
       const running = await startServe({
@@ -211,6 +218,7 @@ export function createProgram(): Command {
         host: flags.host,
         ...(flags.db === undefined ? {} : { db: flags.db }),
         tokens,
+        limits: parseLimits(flags.limit),
         onError: (error, context) =>
           console.error(`nlbd serve: ${context}: ${error instanceof Error ? error.message : String(error)}`),
       });

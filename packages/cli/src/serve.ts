@@ -2,7 +2,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { NlbdError, ValidationError } from '@nlbd/core';
-import { createSyncServer, requestToken, type SyncServer } from '@nlbd/net';
+import {
+  createSyncServer,
+  DEFAULT_SERVER_LIMITS,
+  requestToken,
+  type ServerLimits,
+  type SyncServer,
+} from '@nlbd/net';
 import { MemoryStorage, SqliteStorage, type StorageAdapter } from '@nlbd/store';
 
 /** What `nlbd serve` starts from its flags. */
@@ -15,8 +21,32 @@ export interface ServeOptions {
   readonly db?: string;
   /** Shared tokens: a client must present one of them. Everyone is let in when empty. */
   readonly tokens: readonly string[];
+  /** Overrides of the server's limits (see {@link parseLimits}). */
+  readonly limits?: Partial<ServerLimits>;
   /** Hears the server's unexpected errors (a failed append, a throwing hook); it stays up. */
   readonly onError?: (error: unknown, context: string) => void;
+}
+
+/**
+ * The server limits `--limit name=value` flags set: each `name` one of `DEFAULT_SERVER_LIMITS`'
+ * (`maxConnections`, `messagesPerSecond`, ...), each `value` a whole number; a later flag for a
+ * name overrides an earlier one. Anything else is a `ValidationError` naming the flag.
+ * @example parseLimits(['maxConnections=500', 'idleTimeoutMs=60000'])
+ */
+export function parseLimits(specs: readonly string[]): Partial<ServerLimits> {
+  const limits: Record<string, number> = {};
+  for (const spec of specs) {
+    const match = /^([A-Za-z]+)=(\d{1,15})$/.exec(spec);
+    if (match === null)
+      throw new ValidationError(`expected name=value (a whole number), got '${spec}'`, 'limit');
+    const [, name, value] = match as unknown as [string, string, string];
+    if (!Object.hasOwn(DEFAULT_SERVER_LIMITS, name)) {
+      const known = Object.keys(DEFAULT_SERVER_LIMITS).join(', ');
+      throw new ValidationError(`no limit named '${name}' (known: ${known})`, 'limit');
+    }
+    limits[name] = Number(value);
+  }
+  return limits as Partial<ServerLimits>;
 }
 
 /** A server started by {@link startServe}. */
@@ -98,6 +128,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       host: options.host,
       store: storage,
       ...(authenticate === undefined ? {} : { authenticate }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.onError === undefined ? {} : { onError: options.onError }),
     });
   } catch (error) {

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTokensFile, startServe, tokenAuthenticator } from '@nlbd/cli';
+import { parseLimits, readTokensFile, startServe, tokenAuthenticator } from '@nlbd/cli';
 import { ValidationError } from '@nlbd/core';
 import { ORSet } from '@nlbd/crdts';
 import { connect, type RemoteError, type SyncClient } from '@nlbd/net';
@@ -135,6 +135,68 @@ describe('startServe', () => {
     await expect(startServe({ port: taken.server.port, host: '127.0.0.1', tokens: [] })).rejects.toThrow(
       /port: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
     );
+  });
+});
+
+describe('--limit', () => {
+  it('reads name=value limits, a later one for a name overriding an earlier one', () => {
+    expect(parseLimits([])).toEqual({});
+    expect(parseLimits(['maxConnections=500', 'idleTimeoutMs=60000', 'maxConnections=2'])).toEqual({
+      maxConnections: 2,
+      idleTimeoutMs: 60_000,
+    });
+  });
+
+  it('refuses unknown names, values that are not whole numbers, and inherited names', () => {
+    for (const spec of [
+      'maxConnection=5',
+      'maxConnections',
+      'maxConnections=',
+      'maxConnections=-1',
+      'maxConnections=1.5',
+      'maxConnections=1e3',
+      '=5',
+      '__proto__=1',
+      'constructor=1',
+      'toString=1',
+    ]) {
+      expect(() => parseLimits([spec]), spec).toThrow(ValidationError);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('applies them: past maxConnections a connection is refused', async () => {
+    const running = await startServe({
+      port: 0,
+      host: '127.0.0.1',
+      tokens: [],
+      limits: parseLimits(['maxConnections=1']),
+    });
+    stops.push(running.stop);
+    const first = new WebSocket(running.server.url);
+    await new Promise((resolve, reject) => {
+      first.once('open', resolve);
+      first.once('error', reject);
+    });
+    const second = new WebSocket(running.server.url);
+    const refused = await new Promise<string>((resolve) => second.once('error', (e) => resolve(e.message)));
+    expect(refused).toMatch(/503/);
+    first.close();
+  });
+
+  it('is a flag of nlbd serve, and a bad one stops it with a one-line error', async () => {
+    const { url, child, exited } = await spawnServe('--port', '0', '--limit', 'maxConnections=1');
+    const first = new WebSocket(url);
+    await new Promise((resolve) => first.once('open', resolve));
+    const refused = await new Promise<string>((resolve) =>
+      new WebSocket(url).once('error', (e) => resolve(e.message)),
+    );
+    expect(refused).toMatch(/503/);
+    first.close();
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+    const bad = await spawnServe('--port', '0', '--limit', 'maxConection=1').catch((e: Error) => e);
+    expect((bad as Error).message).toMatch(/exited with 1[\s\S]*nlbd: limit: no limit named 'maxConection'/);
   });
 });
 
