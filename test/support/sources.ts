@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
 
 const packagesDir = fileURLToPath(new URL('../../packages/', import.meta.url));
 
@@ -21,4 +22,39 @@ export function sourceEntries(): Map<string, string> {
     }
   }
   return entries;
+}
+
+/** An esbuild plugin resolving the workspace's packages to their sources, as the tests do. */
+export function workspaceSources(): Plugin {
+  const sources = sourceEntries();
+  return {
+    name: 'workspace-sources',
+    setup(b) {
+      b.onResolve({ filter: /^@nlbd\// }, (args) => {
+        const path = sources.get(args.path);
+        return path === undefined ? { errors: [{ text: `no such entry point: ${args.path}` }] } : { path };
+      });
+    },
+  };
+}
+
+/** Bundles source file `entry` for browsers (ESM); esbuild's errors, or the bundle and the files it took in. */
+export async function bundleForBrowsers(
+  entry: string,
+): Promise<{ code: string; inputs: string[] } | { errors: string[] }> {
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [workspaceSources()],
+    });
+    return { code: result.outputFiles[0]?.text ?? '', inputs: Object.keys(result.metafile.inputs) };
+  } catch (error) {
+    return { errors: (error as { errors: { text: string }[] }).errors.map((e) => e.text) };
+  }
 }
