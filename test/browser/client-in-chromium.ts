@@ -63,6 +63,10 @@ try {
   assert.equal(after.restored, 3, 'IndexedDB restored the edits after the reload');
   assert.equal(after.synced, 3);
   assert.equal(after.status, 'open', "the browser's WebSocket is connected");
+  // The restored edits reach the server by digest: only what it lacks.
+  const deadline = Date.now() + 10_000;
+  while (sync.document('count')?.value !== 3 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(sync.document('count')?.value, 3, 'the server has the offline edits');
   assert.deepEqual(errors, [], 'no error in the page');
   console.log(

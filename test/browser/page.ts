@@ -20,12 +20,20 @@ const steps = {
     await doc.saved();
     return doc.value;
   },
-  /** After a reload: what IndexedDB restored, then the value once the server acknowledged it. */
+  /** After a reload: what IndexedDB restored, then the value once connected and this session's edits acknowledged. */
   async restoreAndSync(url: string): Promise<{ restored: number; synced: number; status: string }> {
     client = connect(url, { store: new IndexedDbStorage('nlbd-browser-test') });
     const doc = client.open('count', GCounter);
     await doc.restored();
     const restored = doc.value;
+    await new Promise<void>((resolve) => {
+      const off = client?.onStatus((status) => {
+        if (status !== 'open') return;
+        off?.();
+        resolve();
+      });
+      if (client?.status === 'open') resolve();
+    });
     await doc.synced();
     return { restored, synced: doc.value, status: client.status };
   },

@@ -90,7 +90,8 @@ export interface ConnectOptions {
    * browsers, a `SqliteStorage` in Node: any `StorageAdapter`): a document opened again, after
    * a restart too, starts from what was stored (see {@link DocumentHandle.restored}), and every
    * change, local or from the server, is stored as it is applied. Edits made offline thus
-   * survive a restart: once restored they are sent to the server like new ones. The caller owns
+   * survive a restart: once restored, the server gets by digest whatever of them it lacks (not
+   * the whole state). The caller owns
    * the storage: closing the client does not close it. Restored edits keep the replica id they
    * were made with; a `replica` given here must still be new.
    */
@@ -295,8 +296,6 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   readonly #restored: Promise<void>;
   /** Settles once every change so far is stored; rejected for good once one failed. */
   #saved: Promise<unknown> = Promise.resolve();
-  /** Whether the change being applied is the stored state itself (not stored again). */
-  #restoring = false;
 
   constructor(
     name: string,
@@ -338,7 +337,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
 
   /** Stores a change once the stored document is open, after every change before it. */
   #store(delta: S): Promise<unknown> {
-    if (this.#restoring || this.#durable === undefined) return Promise.resolve();
+    if (this.#durable === undefined) return Promise.resolve();
     const stored = this.#durable.then((d) => d.persist(delta));
     this.#saved = this.#saved.then(() => stored);
     this.#saved.catch(() => {}); // reported by saved()
@@ -346,22 +345,15 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   }
 
   /**
-   * Joins the stored state in as a local change, so that the server gets whatever of it it
-   * lacks (the node ships by intervals of local changes, not by digests). The clock moves past
-   * its timestamps first, so that new writes win over restored ones.
+   * Joins the stored state in, as the node's own past (not stored again, not a new change): the
+   * server then gets, by digest, only what of it it lacks. The clock moves past its timestamps
+   * first, so that new writes win over restored ones.
    */
   #restore(durable: DurableDocument<S, V>): void {
-    if (this.#closed || this.crdt.equals(durable.state, this.crdt.empty())) return;
+    if (this.#closed) return;
     admitTimestamps(this.crdt, durable.state, this.#context.clock);
-    // A copy: the stored document's state keeps growing, and the node keeps the delta it ships.
-    const stored = this.crdt.empty();
-    this.crdt.joinInto(stored, durable.state);
-    this.#restoring = true;
-    try {
-      this.#apply(() => stored);
-    } finally {
-      this.#restoring = false;
-    }
+    // A copy: the stored document's state keeps growing as changes are stored.
+    this.#node.restore(this.crdt.clone(durable.state));
   }
 
   get replica(): ReplicaId {
@@ -392,13 +384,8 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     if (this.#closed) throw new ValidationError(`document '${this.name}' is closed`, 'update');
     if (this.#writable === false)
       throw new NlbdError('forbidden', `no write access to '${this.name}'`, 'update');
-    return this.#apply((s) => fn(s, this.#context));
-  }
-
-  /** A local change: joined, stored (with a store), and shipped to the server. */
-  #apply(fn: (state: S) => S): S {
     const before = this.#node.sequence;
-    const delta = this.#node.update(fn);
+    const delta = this.#node.update((s) => fn(s, this.#context));
     if (this.#node.sequence !== before) {
       this.#lastLocal = this.#node.sequence;
       this.#client.scheduleShip(this as Doc<unknown, unknown>);

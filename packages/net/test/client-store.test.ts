@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encode } from '@nlbd/codec';
 import { HybridLogicalClock, ValidationError } from '@nlbd/core';
 import { GCounter, LWWMap } from '@nlbd/crdts';
 import { connect } from '@nlbd/net';
@@ -51,10 +52,56 @@ describe('a client with a store', () => {
     expect(after.value).toBe(3);
     after.update((s, { replica }) => GCounter.increment(s, replica, 10));
     await after.synced();
-    expect(server.document('count')?.value).toBe(13);
+    // The new edit by its delta, the restored ones by digest: the server lacked them.
+    await until(() => server.document('count')?.value === 13, 'every edit on the server');
     await after.saved();
     second.close();
     storage.close();
+  });
+
+  it('sends the server only what it lacks of a restored document, not the whole state', async () => {
+    const server = await fixture.server();
+    const storage = new MemoryStorage();
+    const first = fixture.client(server.url, { store: storage });
+    const notes = first.open('notes', LWWMap);
+    for (let i = 0; i < 2000; i++)
+      notes.update((s, { replica, clock }) => LWWMap.set(s, replica, `note ${i}`, 'x'.repeat(20), clock));
+    await notes.synced();
+    await notes.saved();
+    first.close();
+    const stateBytes = encode(LWWMap, notes.state).byteLength;
+
+    // A restart with nothing new: the digest exchange shows the server has it all.
+    const before = server.stats().bytesIn;
+    const second = fixture.client(server.url, { store: storage });
+    const again = second.open('notes', LWWMap);
+    await again.restored();
+    expect(again.value.size).toBe(2000);
+    await until(() => again.subscribed, 'the subscription');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a few levelling rounds
+    const sent = server.stats().bytesIn - before;
+    expect(sent).toBeLessThan(stateBytes / 20);
+
+    // One edit made offline before the restart reaches the server, alone.
+    second.close();
+    const third = fixture.client(server.url, { store: storage });
+    third.disconnect();
+    const offline = third.open('notes', LWWMap);
+    await offline.restored();
+    offline.update((s, { replica, clock }) => LWWMap.set(s, replica, 'note 7', 'edited offline', clock));
+    await offline.saved();
+    third.close();
+    const beforeLast = server.stats().bytesIn;
+    const fourth = fixture.client(server.url, { store: storage }).open('notes', LWWMap);
+    await fourth.restored();
+    await until(
+      () =>
+        (server.document('notes')?.value as Map<string, unknown> | undefined)?.get('note 7') ===
+        'edited offline',
+      'the offline edit',
+    );
+    expect(server.stats().bytesIn - beforeLast).toBeLessThan(stateBytes / 20);
+    expect(stateBytes).toBeGreaterThan(20_000);
   });
 
   it('does the same on IndexedDbStorage, the browser adapter', async () => {
@@ -69,8 +116,7 @@ describe('a client with a store', () => {
     const after = fixture.client(server.url, { store: storage }).open('count', GCounter);
     await after.restored();
     expect(after.value).toBe(2);
-    await after.synced();
-    expect(server.document('count')?.value).toBe(2);
+    await until(() => server.document('count')?.value === 2, 'the restored edits on the server');
   });
 
   it('stores what comes from the server too', async () => {
@@ -124,7 +170,7 @@ describe('a client with a store', () => {
     expect((await storage.load('count')).deltas).toHaveLength(2);
     two.reconnect();
     await b.synced();
-    expect(server.document('count')?.value).toBe(6);
+    await until(() => server.document('count')?.value === 6, 'every edit on the server');
     await b.saved();
     const stored = fixture.client(server.url, { store: storage });
     stored.disconnect();

@@ -206,6 +206,19 @@ export class SyncNode<S, V> {
   }
 
   /**
+   * Joins a state this replica had already, read back from its own storage after a restart: not
+   * a change of its own, so nothing is buffered, persisted or acknowledged. Each neighbour is
+   * levelled by digest instead (now, and every round until its answer shows it has the state),
+   * and so receives only what it lacks, not the whole state. Returns whether the state changed.
+   */
+  restore(state: S): boolean {
+    if (!this.crdt.joinInto(this.#state, state)) return false;
+    this.#onChange?.('local');
+    for (const peer of this.#neighbours()) this.#level(peer, this.#levelling.get(peer)?.pull ?? false, true);
+    return true;
+  }
+
+  /**
    * One round: digests to the peers this node is catching up from, delta intervals to
    * neighbours, then digest and full-state gossip to random peers.
    */

@@ -84,6 +84,49 @@ describe('SyncNode', () => {
     expect(a.stats.sentByKind.delta).toBe(2);
   });
 
+  it('restore joins a stored state without a delta of its own; a met neighbour gets what it lacks by digest', () => {
+    const { hub, nodes, clocks } = lwwNodes(['a', 'b']);
+    const [a, b] = nodes as [SyncNode<LWWMapState, unknown>, SyncNode<LWWMapState, unknown>];
+    const clock = clocks[0] as HybridLogicalClock;
+    a.update((s) => LWWMap.set(s, 'a', 'shared', 1, clock));
+    a.tick();
+    hub.flush();
+    expect(LWWMap.get(b.state, 'shared')).toBe(1);
+    // What `a` had stored: the shared key and 50 it had written before a restart.
+    let stored = LWWMap.clone(a.state);
+    for (let i = 0; i < 50; i++) stored = LWWMap.join(stored, LWWMap.set(stored, 'a', `k${i}`, i, clock));
+    a.close(); // the process ends; a new node on the same transport restores it
+    const changes: string[] = [];
+    const restored = new SyncNode({
+      crdt: LWWMap,
+      transport: hub.ends.get('a') as HubEnd,
+      codec: syncCodec(LWWMap),
+      protocols: { delta: true, digest: false },
+      onChange: (origin) => changes.push(origin),
+    });
+    // It meets b at once (before its storage has loaded), and the two level: b has nothing new.
+    restored.tick();
+    hub.flush();
+    expect(LWWMap.size(restored.state)).toBe(1);
+    const before = [restored.sequence, restored.bufferedDeltas];
+    expect(restored.restore(stored)).toBe(true);
+    expect(restored.restore(stored)).toBe(false); // nothing new the second time
+    expect(changes).toEqual(['b', 'local']);
+    expect([restored.sequence, restored.bufferedDeltas]).toEqual(before); // no delta of its own
+    const kinds: string[] = [];
+    const codec = syncCodec(LWWMap);
+    for (let round = 0; round < 3; round++) {
+      restored.tick();
+      hub.flush((m) => {
+        kinds.push(`${m.from}:${codec.decode(m.bytes).kind}`);
+        return true;
+      });
+    }
+    expect(LWWMap.equals(b.state, restored.state)).toBe(true);
+    expect(kinds).toContain('a:since');
+    expect(kinds.filter((k) => k === 'a:delta' || k === 'a:state')).toEqual([]);
+  });
+
   it('never sends a delta back to the peer it came from', () => {
     const { hub, nodes, clocks } = lwwNodes(['a', 'b']);
     const [a, b] = nodes as [SyncNode<LWWMapState, unknown>, SyncNode<LWWMapState, unknown>];
