@@ -105,12 +105,10 @@ export class HostedDocument<S> {
     for (const handler of this.#peerHandlers) handler({ type: 'join', peer: sub.conn.id });
   }
 
-  /** Sets whether subscriber `peer` may change the document; false if it is not subscribed. */
-  allowWrites(peer: PeerId, writable: boolean): boolean {
+  /** Sets whether subscriber `peer` may change the document; nothing if it is not subscribed. */
+  allowWrites(peer: PeerId, writable: boolean): void {
     const sub = this.subscribers.get(peer);
-    if (sub === undefined) return false;
-    this.subscribers.set(peer, { ...sub, writable });
-    return true;
+    if (sub !== undefined) this.subscribers.set(peer, { ...sub, writable });
   }
 
   /** Removes a subscriber and its presence (the others hear the entries go). */

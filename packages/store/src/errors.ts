@@ -15,7 +15,8 @@ export class StorageClosedError extends StorageError {
 
 /**
  * The database was written by a newer version of `@nlbd/store` (its schema version is above
- * {@link SQLITE_SCHEMA_VERSION}). It was left untouched; open it with that newer version.
+ * {@link SQLITE_SCHEMA_VERSION}, or {@link INDEXEDDB_SCHEMA_VERSION} for IndexedDB). It was left
+ * untouched; open it with that newer version.
  */
 export class SchemaVersionError extends StorageError {
   /** The schema version found in the database. */
