@@ -58,7 +58,9 @@ describe('server lifecycle', () => {
         return memory.append(doc, bytes);
       },
       compact: (doc, s, seq) => memory.compact(doc, s, seq),
+      remove: (doc) => memory.remove(doc),
       documents: () => memory.documents(),
+      usage: (doc) => memory.usage(doc),
       close: () => memory.close(),
     };
     const errors: string[] = [];

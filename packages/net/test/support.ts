@@ -42,7 +42,9 @@ export function crashable(storage: StorageAdapter, latencyMs = 1): Crashable {
         return seq;
       }),
     compact: (doc, snapshot, throughSeq) => later(() => storage.compact(doc, snapshot, throughSeq)),
+    remove: (doc) => later(() => storage.remove(doc)),
     documents: () => later(() => storage.documents()),
+    usage: (doc) => later(() => storage.usage(doc)),
     close: async () => {},
     crash: () => {
       dead = true;

@@ -16,6 +16,26 @@ export interface StoredDocument {
   readonly deltas: readonly StoredDelta[];
 }
 
+/** What one stored document takes up: see {@link StorageAdapter.usage}. */
+export interface DocumentUsage {
+  /** The bytes of its snapshot (0 without one). */
+  readonly snapshotBytes: number;
+  /** How many deltas follow the snapshot. */
+  readonly deltas: number;
+  /** Their bytes in all. */
+  readonly deltaBytes: number;
+  /** The last sequence number given out for the document. */
+  readonly lastSeq: number;
+}
+
+/**
+ * Whether a document's log holds anything: a snapshot, or a delta after it (every sequence
+ * number after the snapshot's, up to the last, is a delta still stored).
+ */
+export function holdsRecords(log: LogBounds & { readonly snapshot: unknown }): boolean {
+  return (log.snapshot !== undefined && log.snapshot !== null) || log.lastSeq > log.snapshotSeq;
+}
+
 /**
  * Durable storage of named documents as a snapshot plus a delta log, all as encoded bytes
  * (`@nlbd/codec`); the adapter never looks inside them. Contract every adapter keeps:
@@ -31,6 +51,12 @@ export interface StoredDocument {
  *   `throughSeq` (0 if none) and the last sequence number given out: a stale compaction would
  *   drop the deltas between, and a snapshot cannot cover deltas not yet appended. Either is a
  *   `ValidationError` that changes nothing;
+ * - `remove(doc)` atomically drops the snapshot and every delta: `load` then finds nothing,
+ *   `documents` and `usage` leave the document out. Its sequence numbers go on from the last one
+ *   given out, so none is reused; and a compaction must still cover them all, so a stale one
+ *   (from a writer that loaded the document before the removal) is refused. A writer that still
+ *   holds the document's state can store it again by appending or compacting: remove a document
+ *   once nothing has it open;
  * - `load` of a document never written returns no snapshot and no deltas; an adapter that can
  *   tell a record's bytes changed since they were written (a checksum) rejects the load with a
  *   {@link RecordDecodeError} naming the document and the sequence number;
@@ -52,8 +78,15 @@ export interface StorageAdapter {
   append(doc: string, delta: Uint8Array): Promise<number>;
   /** Replaces the snapshot with one covering every delta with `seq <= throughSeq`, and drops those. */
   compact(doc: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
-  /** The names of the documents stored (appended to or compacted at least once), sorted. */
+  /**
+   * Drops the document's snapshot and deltas in one step; resolves with whether it held any.
+   * Its sequence numbers are not reused (see the contract above).
+   */
+  remove(doc: string): Promise<boolean>;
+  /** The names of the documents stored (holding a snapshot or deltas), sorted. */
   documents(): Promise<string[]>;
+  /** What document `doc` takes up, or `undefined` if it holds nothing (never written, or removed). */
+  usage(doc: string): Promise<DocumentUsage | undefined>;
   /** Releases the storage; idempotent. */
   close(): Promise<void>;
 }

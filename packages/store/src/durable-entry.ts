@@ -4,7 +4,7 @@
  * that must also run in browsers (the sync client). Import it as `@nlbd/store/durable`.
  * @module
  */
-export type { StorageAdapter, StoredDelta, StoredDocument } from './adapter.js';
+export type { DocumentUsage, StorageAdapter, StoredDelta, StoredDocument } from './adapter.js';
 export {
   DEFAULT_COMPACT_EVERY,
   type DurableDocument,

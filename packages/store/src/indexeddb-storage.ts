@@ -1,5 +1,12 @@
 import { ValidationError } from '@nlbd/core';
-import { assertBytes, assertThroughSeq, type StorageAdapter, type StoredDocument } from './adapter.js';
+import {
+  assertBytes,
+  assertThroughSeq,
+  type DocumentUsage,
+  holdsRecords,
+  type StorageAdapter,
+  type StoredDocument,
+} from './adapter.js';
 import { assertDocumentName } from './document-name.js';
 import { SchemaVersionError, StorageClosedError, StorageError } from './errors.js';
 
@@ -117,11 +124,7 @@ export class IndexedDbStorage implements StorageAdapter {
   }
 
   async load(doc: string): Promise<StoredDocument> {
-    const tx = await this.#transaction(doc, 'readonly');
-    const [log, deltas] = await Promise.all([
-      result(tx.objectStore(LOGS).get(doc) as IDBRequest<LogRecord | undefined>),
-      result(tx.objectStore(DELTAS).getAll(this.#deltasOf(doc)) as IDBRequest<DeltaRecord[]>),
-    ]);
+    const [log, deltas] = await this.#read(doc);
     return {
       snapshot: log?.snapshot,
       deltas: deltas.map(({ seq, bytes }) => ({ seq, bytes })),
@@ -156,10 +159,45 @@ export class IndexedDbStorage implements StorageAdapter {
     await done;
   }
 
+  async remove(doc: string): Promise<boolean> {
+    const tx = await this.#transaction(doc, 'readwrite');
+    const done = committed(tx);
+    const logs = tx.objectStore(LOGS);
+    const log = await result(logs.get(doc) as IDBRequest<LogRecord | undefined>);
+    if (log === undefined || !holdsRecords(log)) {
+      await done;
+      return false;
+    }
+    // The record stays, for its sequence numbers: the snapshot now covers them all, and is empty.
+    logs.put({
+      doc,
+      lastSeq: log.lastSeq,
+      snapshotSeq: log.lastSeq,
+      snapshot: undefined,
+    } satisfies LogRecord);
+    tx.objectStore(DELTAS).delete(this.#deltasOf(doc));
+    await done;
+    return true;
+  }
+
   async documents(): Promise<string[]> {
     const db = await this.#open();
-    const keys = await result(db.transaction(LOGS, 'readonly').objectStore(LOGS).getAllKeys());
-    return (keys as string[]).sort();
+    const logs = await result(db.transaction(LOGS, 'readonly').objectStore(LOGS).getAll());
+    return (logs as LogRecord[])
+      .filter(holdsRecords)
+      .map((log) => log.doc)
+      .sort();
+  }
+
+  async usage(doc: string): Promise<DocumentUsage | undefined> {
+    const [log, deltas] = await this.#read(doc);
+    if (log === undefined || !holdsRecords(log)) return undefined;
+    return {
+      snapshotBytes: log.snapshot?.length ?? 0,
+      deltas: deltas.length,
+      deltaBytes: deltas.reduce((sum, d) => sum + d.bytes.length, 0),
+      lastSeq: log.lastSeq,
+    };
   }
 
   async close(): Promise<void> {
@@ -170,6 +208,15 @@ export class IndexedDbStorage implements StorageAdapter {
     } catch {
       // It never opened: nothing to close.
     }
+  }
+
+  /** `doc`'s log record and deltas, read in one transaction. */
+  async #read(doc: string): Promise<[LogRecord | undefined, DeltaRecord[]]> {
+    const tx = await this.#transaction(doc, 'readonly');
+    return Promise.all([
+      result(tx.objectStore(LOGS).get(doc) as IDBRequest<LogRecord | undefined>),
+      result(tx.objectStore(DELTAS).getAll(this.#deltasOf(doc)) as IDBRequest<DeltaRecord[]>),
+    ]);
   }
 
   /** Every delta key of `doc`. */

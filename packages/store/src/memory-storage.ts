@@ -1,6 +1,8 @@
 import {
   assertBytes,
   assertThroughSeq,
+  type DocumentUsage,
+  holdsRecords,
   type StorageAdapter,
   type StoredDelta,
   type StoredDocument,
@@ -58,9 +60,35 @@ export class MemoryStorage implements StorageAdapter {
     kept.deltas = kept.deltas.filter((d) => d.seq > throughSeq);
   }
 
+  async remove(doc: string): Promise<boolean> {
+    this.#check(doc);
+    const log = this.#logs.get(doc);
+    if (log === undefined || !holdsRecords(log)) return false;
+    // The log stays, empty, for its sequence numbers.
+    log.snapshot = undefined;
+    log.snapshotSeq = log.lastSeq;
+    log.deltas = [];
+    return true;
+  }
+
   async documents(): Promise<string[]> {
     this.#assertOpen();
-    return [...this.#logs.keys()].sort();
+    return [...this.#logs]
+      .filter(([, log]) => holdsRecords(log))
+      .map(([doc]) => doc)
+      .sort();
+  }
+
+  async usage(doc: string): Promise<DocumentUsage | undefined> {
+    this.#check(doc);
+    const log = this.#logs.get(doc);
+    if (log === undefined || !holdsRecords(log)) return undefined;
+    return {
+      snapshotBytes: log.snapshot?.length ?? 0,
+      deltas: log.deltas.length,
+      deltaBytes: log.deltas.reduce((sum, d) => sum + d.bytes.length, 0),
+      lastSeq: log.lastSeq,
+    };
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,13 @@
 import { crc32 } from 'node:zlib';
 import { DecodeError } from '@nlbd/core';
 import Sqlite from 'better-sqlite3';
-import { assertBytes, assertThroughSeq, type StorageAdapter, type StoredDocument } from './adapter.js';
+import {
+  assertBytes,
+  assertThroughSeq,
+  type DocumentUsage,
+  type StorageAdapter,
+  type StoredDocument,
+} from './adapter.js';
 import { assertDocumentName } from './document-name.js';
 import { IntegrityError, RecordDecodeError, StorageClosedError } from './errors.js';
 import { type ConsistencyCheck, checkConsistency, migrate } from './sqlite-schema.js';
@@ -45,7 +51,18 @@ const SQL = {
   ensureDocument: 'INSERT INTO nlbd_documents (name, last_seq) VALUES (?, 0) ON CONFLICT (name) DO NOTHING',
   setSnapshot: 'UPDATE nlbd_documents SET snapshot = ?, snapshot_crc = ?, snapshot_seq = ? WHERE id = ?',
   dropDeltas: 'DELETE FROM nlbd_deltas WHERE doc = ? AND seq <= ?',
-  names: 'SELECT name FROM nlbd_documents',
+  // A document holds records while it has a snapshot or a delta after it (see `holdsRecords`).
+  names: 'SELECT name FROM nlbd_documents WHERE snapshot IS NOT NULL OR last_seq > snapshot_seq',
+  // The row stays, for its sequence numbers: the snapshot now covers them all, and is empty.
+  clear: `UPDATE nlbd_documents SET snapshot = NULL, snapshot_crc = NULL, snapshot_seq = last_seq
+          WHERE name = ? AND (snapshot IS NOT NULL OR last_seq > snapshot_seq)
+          RETURNING id`,
+  dropAllDeltas: 'DELETE FROM nlbd_deltas WHERE doc = ?',
+  usage: `SELECT coalesce(length(m.snapshot), 0) AS snapshotBytes, m.last_seq AS lastSeq,
+                 count(d.seq) AS deltas, coalesce(sum(length(d.bytes)), 0) AS deltaBytes
+          FROM nlbd_documents m LEFT JOIN nlbd_deltas d ON d.doc = m.id
+          WHERE m.name = ? AND (m.snapshot IS NOT NULL OR m.last_seq > m.snapshot_seq)
+          GROUP BY m.id`,
 } as const;
 
 /**
@@ -130,7 +147,13 @@ function logOf(db: Sqlite.Database) {
         deltas: rows.map(({ seq, bytes, crc }) => ({ seq, bytes: verified(doc, seq, bytes, crc) })),
       };
     }),
+    remove: db.transaction((doc: string): boolean => {
+      const row = q.clear.get(doc) as { id: number } | undefined;
+      if (row !== undefined) q.dropAllDeltas.run(row.id);
+      return row !== undefined;
+    }).immediate,
     names: (): string[] => (q.names.pluck().all() as string[]).sort(),
+    usage: (doc: string): DocumentUsage | undefined => q.usage.get(doc) as DocumentUsage | undefined,
   };
 }
 
@@ -186,9 +209,19 @@ export class SqliteStorage implements StorageAdapter {
     guard(() => this.#log.compact(doc, snapshot, throughSeq));
   }
 
+  async remove(doc: string): Promise<boolean> {
+    this.#check(doc);
+    return guard(() => this.#log.remove(doc));
+  }
+
   async documents(): Promise<string[]> {
     this.#assertOpen();
     return guard(() => this.#log.names());
+  }
+
+  async usage(doc: string): Promise<DocumentUsage | undefined> {
+    this.#check(doc);
+    return guard(() => this.#log.usage(doc));
   }
 
   /** Closes the file (checkpointing the WAL into it); idempotent. */

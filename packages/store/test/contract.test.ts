@@ -143,6 +143,50 @@ describe.each(subjects)('StorageAdapter contract: $name', (subject) => {
     expect(await storage.documents()).toEqual(['doc']);
   });
 
+  it('removes a document whole: load finds nothing, documents and usage leave it out', async () => {
+    open();
+    for (let i = 1; i <= 4; i++) await storage.append('doc', bytes(i, i));
+    await storage.compact('doc', bytes(0xaa, 0xbb, 0xcc), 2);
+    await storage.append('kept', bytes(1));
+    expect(await storage.usage('doc')).toEqual({ snapshotBytes: 3, deltas: 2, deltaBytes: 4, lastSeq: 4 });
+    expect(await storage.remove('doc')).toBe(true);
+    expect(await storage.load('doc')).toEqual({ snapshot: undefined, deltas: [] });
+    expect(await storage.documents()).toEqual(['kept']);
+    expect(await storage.usage('doc')).toBeUndefined();
+    expect(await storage.usage('kept')).toEqual({ snapshotBytes: 0, deltas: 1, deltaBytes: 1, lastSeq: 1 });
+    expect(await storage.load('kept')).toEqual({
+      snapshot: undefined,
+      deltas: [{ seq: 1, bytes: bytes(1) }],
+    });
+    storage = await subject.reopen(storage);
+    expect(await storage.load('doc')).toEqual({ snapshot: undefined, deltas: [] });
+    expect(await storage.documents()).toEqual(['kept']);
+    // Nothing (left) to remove: false, and nothing changes.
+    expect(await storage.remove('doc')).toBe(false);
+    expect(await storage.remove('never')).toBe(false);
+    expect(await storage.documents()).toEqual(['kept']);
+    expect(await storage.usage('never')).toBeUndefined();
+  });
+
+  it('goes on numbering a removed document after its last seq, and refuses stale compactions of it', async () => {
+    open();
+    for (let i = 1; i <= 3; i++) await storage.append('doc', bytes(i));
+    await storage.remove('doc');
+    // A writer that loaded the document before the removal compacts through what it saw: refused.
+    await expect(storage.compact('doc', bytes(0xaa), 2)).rejects.toThrow(ValidationError);
+    expect(await storage.documents()).toEqual([]);
+    storage = await subject.reopen(storage);
+    expect(await storage.append('doc', bytes(4))).toBe(4);
+    expect(await storage.load('doc')).toEqual({ snapshot: undefined, deltas: [{ seq: 4, bytes: bytes(4) }] });
+    expect(await storage.usage('doc')).toEqual({ snapshotBytes: 0, deltas: 1, deltaBytes: 1, lastSeq: 4 });
+    expect(await storage.documents()).toEqual(['doc']);
+    // A snapshot-only document (compacted through every delta) is stored, and removable.
+    await storage.compact('doc', bytes(9), 4);
+    expect(await storage.usage('doc')).toEqual({ snapshotBytes: 1, deltas: 0, deltaBytes: 0, lastSeq: 4 });
+    expect(await storage.remove('doc')).toBe(true);
+    expect(await storage.load('doc')).toEqual({ snapshot: undefined, deltas: [] });
+  });
+
   it('validates document names and delta bytes', async () => {
     open();
     const longest = 'é'.repeat(MAX_DOCUMENT_NAME_BYTES / 2); // 2 UTF-8 bytes each
@@ -153,6 +197,8 @@ describe.each(subjects)('StorageAdapter contract: $name', (subject) => {
       await expect(storage.load(name)).rejects.toThrow(ValidationError);
       await expect(storage.append(name, bytes(1))).rejects.toThrow(ValidationError);
       await expect(storage.compact(name, bytes(1), 0)).rejects.toThrow(ValidationError);
+      await expect(storage.remove(name)).rejects.toThrow(ValidationError);
+      await expect(storage.usage(name)).rejects.toThrow(ValidationError);
     }
     for (const delta of [undefined, null, [1, 2], 'bytes', new ArrayBuffer(2)]) {
       await expect(storage.append('doc', delta as unknown as Uint8Array)).rejects.toThrow(ValidationError);
@@ -169,5 +215,7 @@ describe.each(subjects)('StorageAdapter contract: $name', (subject) => {
     await expect(storage.append('doc', bytes(1))).rejects.toThrow(StorageClosedError);
     await expect(storage.compact('doc', bytes(1), 1)).rejects.toThrow(StorageClosedError);
     await expect(storage.documents()).rejects.toThrow(StorageClosedError);
+    await expect(storage.remove('doc')).rejects.toThrow(StorageClosedError);
+    await expect(storage.usage('doc')).rejects.toThrow(StorageClosedError);
   });
 });
