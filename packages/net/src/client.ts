@@ -154,6 +154,12 @@ export interface DocumentHandle<S, V> {
   readonly writable: boolean | undefined;
   /** Whether local changes are waiting for the server's acknowledgement. */
   readonly pending: boolean;
+  /**
+   * Whether the server deleted the document (`SyncServer.deleteDocument`): the handle is then
+   * closed, its last state still readable; with the client's `store`, the stored copy is removed
+   * too. Opening the name again starts a new, empty document.
+   */
+  readonly deleted: boolean;
   /** The document's presence (ephemeral per-connection entries). */
   readonly presence: Presence;
   /**
@@ -271,6 +277,8 @@ interface ClientLink {
   scheduleShip(doc: Doc<unknown, unknown>): void;
   reportError(error: RemoteError): void;
   forget(doc: Doc<unknown, unknown>): void;
+  /** Removes `name` from the client's store once `saved` settles (its last changes stored). */
+  unstore(name: string, saved: Promise<unknown>): void;
 }
 
 class Doc<S, V> implements DocumentHandle<S, V> {
@@ -286,6 +294,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   #subscribed = false;
   #writable: boolean | undefined;
   #closed = false;
+  #deleted = false;
   /** The sequence number of the latest local change. */
   #lastLocal = 0;
   /** The sequence number of the last interval sent to the server (one in flight at a time). */
@@ -304,6 +313,8 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     context: UpdateContext,
     client: ClientLink,
     store: StorageAdapter | undefined,
+    /** Settles once an earlier handle's stored copy of `name` is removed, if one is being. */
+    removed: Promise<unknown>,
   ) {
     this.name = name;
     this.crdt = crdt;
@@ -329,7 +340,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     });
     // Meet the server now, at sequence 0: every local change stays unacknowledged until it acks.
     this.#node.shipDeltas();
-    this.#durable = store === undefined ? undefined : openDocument(store, name, crdt);
+    this.#durable = store === undefined ? undefined : removed.then(() => openDocument(store, name, crdt));
     this.#restored =
       this.#durable === undefined ? Promise.resolve() : this.#durable.then((d) => this.#restore(d));
     this.#restored.catch(() => {}); // reported by restored()
@@ -380,6 +391,10 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     return this.#lastLocal > this.#node.acknowledged(SERVER);
   }
 
+  get deleted(): boolean {
+    return this.#deleted;
+  }
+
   update(fn: (state: S, context: UpdateContext) => S): S {
     if (this.#closed) throw new ValidationError(`document '${this.name}' is closed`, 'update');
     if (this.#writable === false)
@@ -417,6 +432,10 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   }
 
   close(): void {
+    this.#shut('closed');
+  }
+
+  #shut(why: 'closed' | 'deleted'): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#client.send({ type: 'unsubscribe', channel: this.channel });
@@ -426,7 +445,7 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     this.#changes.clear();
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) w.reject(new ValidationError(`document '${this.name}' was closed`, 'synced'));
+    for (const w of waiters) w.reject(new ValidationError(`document '${this.name}' was ${why}`, 'synced'));
   }
 
   /**
@@ -478,11 +497,19 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     if (this.pending) this.ship(); // an ack may have freed the way for the next interval
   }
 
-  /** An error frame: before the subscription was open it means the subscription was refused. */
+  /**
+   * An error frame: before the subscription was open it means the subscription was refused;
+   * `deleted` means the server deleted the document, which closes this handle and drops its
+   * stored copy.
+   */
   refused(code: ErrorCode, message: string): void {
     const error = new RemoteError(code, message, this.name);
     this.#errors.emit(error);
     this.#client.reportError(error);
+    if (code !== 'deleted' || this.#closed) return;
+    this.#deleted = true;
+    this.#shut('deleted');
+    if (this.#durable !== undefined) this.#client.unstore(this.name, this.#saved);
   }
 
   /** Resolves the `synced` promises the server's acknowledgements cover. */
@@ -525,6 +552,8 @@ class Client implements SyncClient, ClientLink {
   readonly #docs = new Map<string, Doc<unknown, unknown>>();
   readonly #channels = new Map<number, Doc<unknown, unknown>>();
   readonly #dirty = new Set<Doc<unknown, unknown>>();
+  /** Removals of deleted documents from the store under way, by name. */
+  readonly #removals = new Map<string, Promise<unknown>>();
   readonly #statusListeners = new Listeners<[ClientStatus]>();
   readonly #errorListeners = new Listeners<[RemoteError]>();
   readonly #retransmit: ReturnType<typeof setInterval>;
@@ -594,10 +623,16 @@ class Client implements SyncClient, ClientLink {
     }
     if (this.#nextChannel >= MAX_CHANNEL) throw new ValidationError('out of channel numbers', 'open');
     const context = this.#contextFor(name);
-    const doc = new Doc(name, crdt, ++this.#nextChannel, context, this, this.#store) as unknown as Doc<
-      unknown,
-      unknown
-    >;
+    const removed = this.#removals.get(name) ?? Promise.resolve();
+    const doc = new Doc(
+      name,
+      crdt,
+      ++this.#nextChannel,
+      context,
+      this,
+      this.#store,
+      removed,
+    ) as unknown as Doc<unknown, unknown>;
     this.#docs.set(name, doc);
     this.#channels.set(doc.channel, doc);
     if (this.#status === 'open') doc.subscribe();
@@ -658,6 +693,24 @@ class Client implements SyncClient, ClientLink {
     this.#docs.delete(doc.name);
     this.#channels.delete(doc.channel);
     this.#dirty.delete(doc);
+  }
+
+  unstore(name: string, saved: Promise<unknown>): void {
+    const store = this.#store;
+    if (store === undefined) return;
+    const removal = saved
+      .catch(() => {}) // a change that failed to store is gone with the rest
+      .then(() => store.remove(name))
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.reportError(
+          new RemoteError('unavailable', `could not remove '${name}' from the store: ${message}`, name),
+        );
+      })
+      .finally(() => {
+        if (this.#removals.get(name) === removal) this.#removals.delete(name);
+      });
+    this.#removals.set(name, removal);
   }
 
   /** The client's id the first time `name` is opened; a fresh one after that. */

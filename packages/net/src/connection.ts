@@ -117,6 +117,11 @@ export class ServerConnection<P> implements FrameSink {
   readonly #ws: WebSocket;
   readonly #ctx: ConnectionContext<P>;
   readonly #channels = new Map<number, Channel>();
+  /**
+   * Channels whose document the server deleted, until the client unsubscribes them: frames the
+   * client sent on them before it heard are ignored, not a protocol error.
+   */
+  readonly #deleted = new Set<number>();
   #tokens: number;
   #refilledAt = Date.now();
   #closed = false;
@@ -245,6 +250,7 @@ export class ServerConnection<P> implements FrameSink {
 
   async #subscribe(channel: number, name: string, tag: string): Promise<void> {
     if (this.#channels.has(channel)) return this.close(CloseCode.protocol, `channel ${channel} is in use`);
+    this.#deleted.delete(channel);
     let crdt: Crdt<unknown, unknown>;
     try {
       assertName(name, MAX_DOCUMENT_NAME, 'subscribe.doc');
@@ -271,22 +277,26 @@ export class ServerConnection<P> implements FrameSink {
       this.#channels.delete(channel);
       return this.#refuse(channel, 'forbidden', `no read access to '${name}'`);
     }
-    let doc: HostedDocument<unknown>;
-    try {
-      doc = await this.#ctx.acquire(name, crdt);
-    } catch (error) {
-      if (!stillPending()) return;
-      this.#channels.delete(channel);
-      if (error instanceof TypeMismatch) return this.#refuse(channel, 'type-mismatch', error.message);
-      this.#ctx.onError(error, `loading '${name}'`);
-      return this.#refuse(channel, 'unavailable', `'${name}' could not be loaded`);
+    let doc: HostedDocument<unknown> | undefined;
+    // A document dropped meanwhile (deleted, or its storage failed) is not subscribed to: the
+    // subscription waits for the document that replaces it.
+    while (doc === undefined || doc.retired) {
+      try {
+        doc = await this.#ctx.acquire(name, crdt);
+      } catch (error) {
+        if (!stillPending()) return;
+        this.#channels.delete(channel);
+        if (error instanceof TypeMismatch) return this.#refuse(channel, 'type-mismatch', error.message);
+        this.#ctx.onError(error, `loading '${name}'`);
+        return this.#refuse(channel, 'unavailable', `'${name}' could not be loaded`);
+      }
+      // A `reauthorize` that began meanwhile skipped this subscription, not yet open: ask again.
+      while (stillPending() && asked !== this.#ctx.authorizations()) {
+        asked = this.#ctx.authorizations();
+        access = await this.#access(name);
+      }
+      if (!stillPending()) return this.#ctx.release(doc);
     }
-    // A `reauthorize` that began meanwhile skipped this subscription, not yet open: ask again.
-    while (stillPending() && asked !== this.#ctx.authorizations()) {
-      asked = this.#ctx.authorizations();
-      access = await this.#access(name);
-    }
-    if (!stillPending()) return this.#ctx.release(doc);
     if (!access.read) {
       this.#channels.delete(channel);
       this.#ctx.release(doc);
@@ -334,8 +344,29 @@ export class ServerConnection<P> implements FrameSink {
     return { checked, changed, closed: 0 };
   }
 
+  /**
+   * The server deleted `doc`: the subscription to it (if open) is closed, and the client told
+   * with a `deleted` error on its channel. Returns whether this connection had it open.
+   */
+  documentDeleted(doc: HostedDocument<unknown>): boolean {
+    for (const [id, channel] of this.#channels) {
+      if (channel.doc !== doc) continue;
+      this.#channels.delete(id);
+      this.#drop(channel);
+      // Bounded: a client that never unsubscribes them has its oldest forgotten.
+      if (this.#deleted.size >= this.#ctx.limits.maxDocumentsPerConnection) {
+        this.#deleted.delete(this.#deleted.values().next().value as number);
+      }
+      this.#deleted.add(id);
+      this.#refuse(id, 'deleted', `'${doc.name}' was deleted`);
+      return true;
+    }
+    return false;
+  }
+
   /** Unknown channels are ignored: the server may have refused the subscription meanwhile. */
   #unsubscribe(channel: number): void {
+    this.#deleted.delete(channel);
     const open = this.#channels.get(channel);
     if (open === undefined) return;
     this.#channels.delete(channel);
@@ -345,7 +376,7 @@ export class ServerConnection<P> implements FrameSink {
   /** The document open on `channel`; a frame on a channel that is not open closes the connection. */
   #open(channel: number, frame: string): HostedDocument<unknown> | undefined {
     const doc = this.#channels.get(channel)?.doc;
-    if (doc === undefined)
+    if (doc === undefined && !this.#deleted.has(channel))
       this.close(CloseCode.protocol, `'${frame}' on channel ${channel}, which is not open`);
     return doc;
   }

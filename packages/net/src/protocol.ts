@@ -13,7 +13,9 @@ export const FRAME_KIND = 'nlbd.net';
  * - `already-subscribed`: this connection already has the document open on another channel;
  * - `presence-limit`: the connection is at `maxPresenceEntries` for the document;
  * - `refused`: the document's type refused a well-formed sync message (nothing changed);
- * - `unavailable`: the document could not be loaded from storage.
+ * - `unavailable`: the document could not be loaded from storage;
+ * - `deleted`: the server deleted the document (`SyncServer.deleteDocument`); the subscription is
+ *   closed, and frames the client sent on its channel before it heard are ignored.
  */
 export type ErrorCode =
   | 'forbidden'
@@ -23,7 +25,8 @@ export type ErrorCode =
   | 'already-subscribed'
   | 'presence-limit'
   | 'refused'
-  | 'unavailable';
+  | 'unavailable'
+  | 'deleted';
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'forbidden',
@@ -34,6 +37,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'presence-limit',
   'refused',
   'unavailable',
+  'deleted',
 ]);
 
 /**

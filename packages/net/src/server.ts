@@ -134,6 +134,18 @@ export interface SyncServer {
    */
   reauthorize(doc?: string): Promise<Reauthorization>;
   /**
+   * Deletes document `doc`: every subscription to it is closed (its client hears a `deleted`
+   * error, closes its handle and, with a store, drops its own copy), changes still being stored
+   * are waited for, then the document leaves memory and the store. Resolves with whether there
+   * was anything to delete. A subscription that opens afterwards (or was still opening) gets a
+   * new, empty document: a client that was offline still holds the old one and will upload it
+   * when it subscribes again, unless `authorize` refuses it. Throws a `ValidationError` for a
+   * `doc` that is not a document name.
+   * @example
+   * await server.deleteDocument('old-notes'); // true
+   */
+  deleteDocument(doc: string): Promise<boolean>;
+  /**
    * Stops: closes every connection (1001), waits for pending appends, stops listening. The
    * store is left open.
    */
@@ -203,6 +215,8 @@ class Host<P> implements SyncServer {
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #slots = new Map<string, Slot>();
+  /** Deletions under way, by document: loading the document waits for them. */
+  readonly #deletions = new Map<string, Promise<boolean>>();
   readonly #docs = new Map<string, HostedDocument<unknown>>();
   readonly #connections = new Set<ServerConnection<P>>();
   readonly #counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, errors: 0, refused: 0 };
@@ -307,6 +321,40 @@ class Host<P> implements SyncServer {
     );
   }
 
+  deleteDocument(doc: string): Promise<boolean> {
+    assertName(doc, MAX_DOCUMENT_NAME, 'doc');
+    if (this.#closing !== undefined) return Promise.reject(new Error('the server is shutting down'));
+    // Deletions of one document run one after the other.
+    const before = this.#deletions.get(doc) ?? Promise.resolve(false);
+    const deletion = before.catch(() => false).then(() => this.#delete(doc));
+    this.#deletions.set(doc, deletion);
+    const forget = () => {
+      if (this.#deletions.get(doc) === deletion) this.#deletions.delete(doc);
+    };
+    deletion.then(forget, forget);
+    return deletion;
+  }
+
+  async #delete(name: string): Promise<boolean> {
+    let found = false;
+    const slot = this.#slots.get(name);
+    if (slot !== undefined) {
+      this.#slots.delete(name);
+      if (slot.unload !== undefined) clearTimeout(slot.unload);
+      const doc = await slot.ready.catch(() => undefined);
+      if (doc !== undefined && !doc.retired) {
+        found = true;
+        if (this.#docs.get(name) === doc) this.#docs.delete(name);
+        // Out of the server's maps first, so the subscriptions' releases leave it alone.
+        for (const conn of this.#connections) conn.documentDeleted(doc);
+        await doc.settled();
+        doc.retire();
+      }
+    }
+    const store = this.#options.store;
+    return (store !== undefined && (await store.remove(name))) || found;
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
@@ -326,6 +374,8 @@ class Host<P> implements SyncServer {
       for (const ws of this.#wss.clients) ws.terminate();
     }, 1000);
     for (const doc of this.#docs.values()) await doc.settled();
+    // Deletions under way finish with the store still the caller's to close afterwards.
+    await Promise.allSettled([...this.#deletions.values()]);
     for (const doc of this.#docs.values()) doc.retire();
     this.#docs.clear();
     this.#slots.clear();
@@ -454,6 +504,11 @@ class Host<P> implements SyncServer {
   async #acquire(name: string, crdt: Crdt<unknown, unknown>): Promise<HostedDocument<unknown>> {
     for (;;) {
       if (this.#closing !== undefined) throw new Error('the server is shutting down');
+      const deletion = this.#deletions.get(name);
+      if (deletion !== undefined) {
+        await deletion.catch(() => {});
+        continue;
+      }
       let slot = this.#slots.get(name);
       if (slot === undefined) slot = this.#openSlot(name, crdt);
       slot.leases++;
