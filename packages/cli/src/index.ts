@@ -1,7 +1,8 @@
 /**
  * The `nlbd` command line: `nlbd simulate` runs leaderless sync protocols side by side in the
  * deterministic network simulator and writes a summary CSV, a JSONL trace, `meta.json` and SVG charts;
- * `nlbd serve` runs a WebSocket sync server (`@nlbd/net`) on a SQLite file (`@nlbd/store`).
+ * `nlbd serve` runs a WebSocket sync server (`@nlbd/net`) on a SQLite file (`@nlbd/store`);
+ * `nlbd store list` and `nlbd store delete` show and remove the documents of such a file.
  * @module @nlbd/cli
  */
 export { type ChartSpec, lineChart, renderSvg } from './charts.js';
@@ -30,3 +31,4 @@ export {
   traceJsonl,
   writeExperiment,
 } from './simulate.js';
+export { listStored, removeStored, type StoredDocumentRow, storedTable } from './store.js';

@@ -12,6 +12,7 @@ import {
   sweepPoints,
   writeExperiment,
 } from './simulate.js';
+import { listStored, removeStored, storedTable } from './store.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const integer = (value: string) => {
@@ -228,6 +229,33 @@ export function createProgram(): Command {
       console.error(`nlbd serve: ${await signal}, shutting down`);
       await running.stop();
       console.error('nlbd serve: stopped');
+    });
+  const store = program
+    .command('store')
+    .description('list or delete the documents of an nlbd SQLite file (with no server running on it)');
+  store
+    .command('list')
+    .description('every document stored, with its CRDT type and size')
+    .argument('<db>', 'the SQLite file')
+    .option('--json', 'one JSON array instead of a table')
+    .action(async (db: string, flags: { json?: boolean }) => {
+      const rows = await listStored(db);
+      if (flags.json) console.log(JSON.stringify(rows, null, 2));
+      else console.log(rows.length === 0 ? 'no documents stored' : storedTable(rows));
+    });
+  store
+    .command('delete')
+    .description('remove documents (snapshot and deltas); exits 1 if one held nothing')
+    .argument('<db>', 'the SQLite file')
+    .argument('<docs...>', 'document names')
+    .action(async (db: string, docs: string[]) => {
+      for (const [doc, removed] of await removeStored(db, docs)) {
+        if (removed) console.log(`removed '${doc}'`);
+        else {
+          console.error(`nlbd store: nothing stored under '${doc}'`);
+          process.exitCode = 1;
+        }
+      }
     });
   return program;
 }
