@@ -263,7 +263,7 @@ function count(value: number | undefined, fallback: number, name: string, min = 
 function assertStorage(store: unknown): StorageAdapter | undefined {
   if (store === undefined) return undefined;
   const s = store as Partial<Record<keyof StorageAdapter, unknown>> | null;
-  for (const method of ['load', 'append', 'compact'] as const) {
+  for (const method of ['load', 'append', 'compact', 'remove'] as const) {
     if (typeof s?.[method] !== 'function')
       throw new ValidationError(`expected a StorageAdapter (no ${method} method)`, 'options.store');
   }

@@ -198,7 +198,8 @@ describe('a client with a store', () => {
   });
 
   it('refuses a store that is not a storage adapter', () => {
-    for (const store of [null, 42, {}, { load: () => {}, append: () => {} }]) {
+    const noRemove = { load: () => {}, append: () => {}, compact: () => {} };
+    for (const store of [null, 42, {}, { load: () => {}, append: () => {} }, noRemove]) {
       expect(() => connect('ws://127.0.0.1:1/', { WebSocket, store: store as never })).toThrow(
         ValidationError,
       );
