@@ -231,6 +231,20 @@ describe('deleting a document', () => {
     expect(GCounter.value(await storedState(memory, 'notes', GCounter))).toBe(1);
   });
 
+  it('finishes a deletion under way before close resolves, and refuses one after', async () => {
+    const memory = new MemoryStorage();
+    const server = await fixture.server({ store: slowRemoval(memory, 100) });
+    const handle = fixture.client(server.url).open('notes', GCounter);
+    handle.update(add(3));
+    await handle.synced();
+    const deletion = server.deleteDocument('notes');
+    await server.close();
+    // The store is the caller's to close once the server is: nothing may still be writing to it.
+    expect(await memory.documents()).toEqual([]);
+    expect(await deletion).toBe(true);
+    await expect(server.deleteDocument('notes')).rejects.toThrow('shutting down');
+  });
+
   it('deletes a stored document that is not loaded, and one that lives only in memory', async () => {
     const store = new MemoryStorage();
     await store.append('cold', new Uint8Array(0));
