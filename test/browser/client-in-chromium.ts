@@ -2,8 +2,9 @@
  * `pnpm test:browser`: the sync client in a real browser (Chromium from Debian, driven by
  * playwright-core), against a real sync server on 127.0.0.1. A page edits a document offline
  * with an `IndexedDbStorage`, is reloaded, restores the edits from IndexedDB and syncs them to
- * the server. Not part of `pnpm test` (CI machines may have no Chromium): it fails, saying so,
- * when `/usr/bin/chromium` (or `CHROMIUM`) is missing.
+ * the server; the server then deletes the document, and the page's stored copy must go too. Not
+ * part of `pnpm test` (CI machines may have no Chromium; `.ci/run` runs it where one is): it
+ * fails, saying so, when `/usr/bin/chromium` (or `CHROMIUM`) is missing.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -39,6 +40,7 @@ const browser = await chromium.launch({
 type Steps = {
   editOffline(url: string, n: number): Promise<number>;
   restoreAndSync(url: string): Promise<{ restored: number; synced: number; status: string }>;
+  afterDeletion(): Promise<{ deleted: boolean; reopened: number; stored: string[] }>;
 };
 
 try {
@@ -68,9 +70,19 @@ try {
   while (sync.document('count')?.value !== 3 && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(sync.document('count')?.value, 3, 'the server has the offline edits');
+
+  assert.equal(await sync.deleteDocument('count'), true);
+  const deletion = await page.evaluate(() =>
+    (globalThis as unknown as { nlbdSteps: Steps }).nlbdSteps.afterDeletion(),
+  );
+  assert.deepEqual(
+    deletion,
+    { deleted: true, reopened: 0, stored: [] },
+    "the handle heard of the deletion, and the page's IndexedDB copy is gone",
+  );
   assert.deepEqual(errors, [], 'no error in the page');
   console.log(
-    `test:browser: passed in ${await browser.version()} (offline edits restored from IndexedDB after a reload, then synced)`,
+    `test:browser: passed in ${await browser.version()} (offline edits restored from IndexedDB after a reload, then synced; a server-side deletion removed the IndexedDB copy)`,
   );
 } finally {
   await browser.close();

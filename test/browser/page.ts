@@ -4,10 +4,11 @@
  * step for the script to call.
  */
 import { GCounter } from '@nlbd/crdts';
-import { connect, type SyncClient } from '@nlbd/net/client';
+import { connect, type DocumentHandle, type SyncClient } from '@nlbd/net/client';
 import { IndexedDbStorage } from '@nlbd/store/durable';
 
 let client: SyncClient | undefined;
+let count: DocumentHandle<Map<string, number>, number> | undefined;
 
 const steps = {
   /** Offline from the start: `n` increments, stored in IndexedDB; the value. */
@@ -35,7 +36,21 @@ const steps = {
       if (client?.status === 'open') resolve();
     });
     await doc.synced();
+    count = doc;
     return { restored, synced: doc.value, status: client.status };
+  },
+  /**
+   * Once the server has deleted the document: whether the handle heard, the value the name
+   * opens with again, and the documents IndexedDB still holds.
+   */
+  async afterDeletion(): Promise<{ deleted: boolean; reopened: number; stored: string[] }> {
+    const doc = count;
+    if (client === undefined || doc === undefined) throw new Error('restoreAndSync first');
+    while (!doc.deleted) await new Promise((resolve) => setTimeout(resolve, 10));
+    const again = client.open('count', GCounter);
+    await again.restored(); // after the stored copy is removed
+    const stored = await new IndexedDbStorage('nlbd-browser-test').documents();
+    return { deleted: doc.deleted, reopened: again.value, stored };
   },
 };
 
