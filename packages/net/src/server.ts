@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { type Crdt, ValidationError } from '@nlbd/core';
 import type { StorageAdapter } from '@nlbd/store';
@@ -37,6 +38,19 @@ export interface SyncServerOptions<P = string> {
   readonly port?: number;
   /** The address to listen on; `'127.0.0.1'` by default (nothing outside the machine). */
   readonly host?: string;
+  /**
+   * An HTTP or HTTPS server of the application to share, instead of a server of its own: the
+   * sync server answers its WebSocket upgrades (those on `path`, if given) and leaves every other
+   * request and upgrade to the application. `port` and `host` are then not used; the application
+   * listens, before or after, and owns the server: {@link SyncServer.close} does not close it.
+   */
+  readonly server?: Server | HttpsServer;
+  /**
+   * The URL path WebSocket upgrades must ask for (`'/sync'`; the query, which may carry the
+   * token, does not count). By default, every path. With a server of its own, an upgrade to
+   * another path is answered 404.
+   */
+  readonly path?: string;
   /**
    * Where documents live durably. A document is loaded on its first subscription; each change
    * is appended as a delta before the client that sent it is acknowledged. The caller owns the
@@ -109,11 +123,11 @@ export interface DocumentInfo {
 
 /** A running sync server: see {@link createSyncServer}. */
 export interface SyncServer {
-  /** The port it listens on (the OS's pick when the options said 0). */
+  /** The port it listens on (the OS's pick when the options said 0); 0 while a shared server is not listening. */
   readonly port: number;
   /** The address it listens on. */
   readonly host: string;
-  /** `ws://host:port/`, for clients. */
+  /** `ws://host:port/path` (`wss:` on a shared HTTPS server), for clients. */
   readonly url: string;
   /** The names of the documents loaded now. */
   documents(): string[];
@@ -181,8 +195,16 @@ export function requestToken(request: IncomingMessage): string | undefined {
  */
 export async function createSyncServer<P = string>(options: SyncServerOptions<P> = {}): Promise<SyncServer> {
   const server = new Host(options);
-  await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  if (options.server === undefined) await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return server;
+}
+
+/** `path` checked to be a URL path: a `/`, then URL path characters. */
+function assertPath(path: unknown): string | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(path))
+    throw new ValidationError(`must be a URL path starting with /, got ${String(path)}`, 'options.path');
+  return path;
 }
 
 /** A loaded (or loading) document and how many subscriptions hold it. */
@@ -207,12 +229,14 @@ function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
 }
 
 class Host<P> implements SyncServer {
-  port = 0;
-  host = '';
   readonly #options: SyncServerOptions<P>;
+  /** Whether the HTTP server is the sync server's own (else the application's, shared). */
+  readonly #ownsHttp: boolean;
+  readonly #path: string | undefined;
+  readonly #onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   readonly #limits: ServerLimits;
   readonly #timing: { flushMs: number; retransmitMs: number; compactEvery: number; lingerMs: number };
-  readonly #http: Server;
+  readonly #http: Server | HttpsServer;
   readonly #wss: WebSocketServer;
   readonly #slots = new Map<string, Slot>();
   /** Deletions under way, by document: loading the document waits for them. */
@@ -245,17 +269,51 @@ class Host<P> implements SyncServer {
       maxPayload: this.#limits.maxMessageBytes,
       perMessageDeflate: false,
     });
-    this.#http = createServer((_, res) => {
-      res
-        .writeHead(426, { 'content-type': 'text/plain' })
-        .end('nlbd sync server: connect with a WebSocket\n');
-    });
-    this.#http.on('upgrade', (request, socket, head) =>
+    this.#path = assertPath(options.path);
+    if (options.server !== undefined && typeof options.server?.on !== 'function')
+      throw new ValidationError('expected an http or https Server', 'options.server');
+    this.#ownsHttp = options.server === undefined;
+    this.#http =
+      options.server ??
+      createServer((_, res) => {
+        res
+          .writeHead(426, { 'content-type': 'text/plain' })
+          .end('nlbd sync server: connect with a WebSocket\n');
+      });
+    this.#onUpgrade = (request, socket, head) => {
+      if (!this.#isOurs(request)) {
+        // A shared server's other upgrades are the application's.
+        if (this.#ownsHttp)
+          socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       this.#upgrade(request, socket, head).catch((error) => {
         this.#error(error, 'upgrade');
         socket.destroy();
-      }),
-    );
+      });
+    };
+    this.#http.on('upgrade', this.#onUpgrade);
+    if (!this.#ownsHttp) this.#startTimers();
+  }
+
+  /** Whether an upgrade request asks for this server's path (any, without one). */
+  #isOurs(request: IncomingMessage): boolean {
+    if (this.#path === undefined) return true;
+    try {
+      return new URL(request.url ?? '/', 'ws://localhost').pathname === this.#path;
+    } catch {
+      return false;
+    }
+  }
+
+  get port(): number {
+    const address = this.#http.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  get host(): string {
+    const address = this.#http.address();
+    return typeof address === 'object' && address !== null ? address.address : '';
   }
 
   listen(port: number, host: string): Promise<void> {
@@ -264,9 +322,6 @@ class Host<P> implements SyncServer {
       this.#http.listen(port, host, () => {
         this.#http.off('error', reject);
         this.#http.on('error', (error) => this.#error(error, 'http server'));
-        const address = this.#http.address();
-        this.port = typeof address === 'object' && address !== null ? address.port : port;
-        this.host = host;
         this.#startTimers();
         resolve();
       });
@@ -274,7 +329,9 @@ class Host<P> implements SyncServer {
   }
 
   get url(): string {
-    return `ws://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`;
+    const scheme = 'setSecureContext' in this.#http ? 'wss' : 'ws'; // an https (TLS) server has it
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `${scheme}://${host}:${this.port}${this.#path ?? '/'}`;
   }
 
   documents(): string[] {
@@ -368,7 +425,11 @@ class Host<P> implements SyncServer {
     // A pending unload would keep the process alive for up to `lingerMs` after the close. (The
     // closes above release documents before `#closing` is set, so they may have scheduled some.)
     for (const slot of this.#slots.values()) if (slot.unload !== undefined) clearTimeout(slot.unload);
-    const stopped = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.#http.off('upgrade', this.#onUpgrade);
+    // A shared server is the application's: it keeps running.
+    const stopped = this.#ownsHttp
+      ? new Promise<void>((resolve) => this.#http.close(() => resolve()))
+      : Promise.resolve();
     // Connections whose peer does not answer the close are dropped, not waited for.
     const grace = setTimeout(() => {
       for (const ws of this.#wss.clients) ws.terminate();
