@@ -60,6 +60,7 @@ interface SimulateFlags {
 interface ServeFlags {
   port: number;
   host: string;
+  path?: string;
   db?: string;
   token: string[];
   tokensFile?: string;
@@ -203,6 +204,7 @@ export function createProgram(): Command {
     )
     .option('--port <n>', 'TCP port (0: any free port; the URL printed says which)', port, 8080)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--path <path>', 'URL path clients connect to, e.g. /sync (default: any; others get 404)')
     .option('--db <file>', 'SQLite file to keep documents in (default: in memory, lost at exit)')
     .option('--token <token>', 'a shared token clients must present (repeatable)', collect, [])
     .option('--tokens-file <file>', 'a file of shared tokens, one per line (# starts a comment)')
@@ -217,6 +219,7 @@ export function createProgram(): Command {
       const running = await startServe({
         port: flags.port,
         host: flags.host,
+        ...(flags.path === undefined ? {} : { path: flags.path }),
         ...(flags.db === undefined ? {} : { db: flags.db }),
         tokens,
         limits: parseLimits(flags.limit),

@@ -17,6 +17,8 @@ export interface ServeOptions {
   readonly port: number;
   /** The address to listen on. */
   readonly host: string;
+  /** The URL path WebSocket upgrades must ask for (every path when absent; others get 404). */
+  readonly path?: string;
   /** The SQLite file documents live in; in memory (lost at exit) when absent. */
   readonly db?: string;
   /** Shared tokens: a client must present one of them. Everyone is let in when empty. */
@@ -126,6 +128,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     server = await createSyncServer({
       port: options.port,
       host: options.host,
+      ...(options.path === undefined ? {} : { path: options.path }),
       store: storage,
       ...(authenticate === undefined ? {} : { authenticate }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),

@@ -89,7 +89,8 @@ describe('nlbd serve', () => {
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(first.output().err).toContain('SIGTERM, shutting down');
 
-    const second = await spawnServe('--port', '0', '--db', db, '--token', 's3cret');
+    const second = await spawnServe('--port', '0', '--db', db, '--token', 's3cret', '--path', '/sync');
+    expect(second.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/sync$/);
     const reader = client(second.url, 's3cret').open('groceries', ORSet);
     await until(() => reader.value.size === 3, 'the stored list');
     expect([...reader.value].sort()).toEqual(['bread', 'eggs', 'milk']);
