@@ -37,7 +37,12 @@ export interface HostedDocumentOptions<S> {
   readonly flushMs: number;
   /** Called when an append failed: the document must be retired. */
   readonly onPersistError: (error: unknown) => void;
+  /** Called after every change of the state: `'server'` for the server's own, else the subscriber's id. */
+  readonly onChange?: (origin: PeerId | 'server') => void;
 }
+
+/** The replica id, and clock name, of the server's own changes to the documents it hosts. */
+export const SERVER_REPLICA = 'nlbd-server';
 
 /**
  * One document hosted by the server: a {@link SyncNode} replica whose peers are the subscribed
@@ -56,13 +61,15 @@ export class HostedDocument<S> {
   /** Whether the server has dropped this document (after an append failed, or when unloaded). */
   retired = false;
   readonly #codec: SyncCodec<S>;
-  readonly #clock = new HybridLogicalClock('nlbd-server');
+  readonly #clock = new HybridLogicalClock(SERVER_REPLICA);
   readonly #log: DocumentLog<S> | undefined;
   readonly #flushMs: number;
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>();
   /** For each subscriber, the sequence number of the last interval shipped to it. */
   readonly #shipped = new Map<PeerId, number>();
   #shipTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The append of the latest change, once there is a log. */
+  #lastAppend: Promise<void> | undefined;
 
   constructor(name: string, crdt: Crdt<S, unknown>, state: S, options: HostedDocumentOptions<S>) {
     this.name = name;
@@ -80,17 +87,20 @@ export class HostedDocument<S> {
       codec: this.#codec,
       state,
       protocols: { delta: true, digest: false, fullState: false },
-      onChange: () => this.scheduleShip(),
+      onChange: (origin) => {
+        this.scheduleShip();
+        options.onChange?.(origin === 'local' ? 'server' : origin);
+      },
       // A client's LWW timestamps may not run further ahead of the server's clock than its skew bound.
       admit: (incoming) => admitTimestamps(crdt, incoming, this.#clock),
       ...(log === undefined
         ? {}
         : {
             persist: (delta: S) =>
-              log.append(delta).catch((error: unknown) => {
+              (this.#lastAppend = log.append(delta).catch((error: unknown) => {
                 options.onPersistError(error);
                 throw error;
-              }),
+              })),
           }),
     });
     log?.follow(() => this.node.state);
@@ -150,6 +160,21 @@ export class HostedDocument<S> {
     }
     // An ack frees the subscriber for the next interval, if changes came meanwhile.
     if (message.kind === 'ack' && this.node.acknowledged(peer) < this.node.sequence) this.scheduleShip();
+  }
+
+  /**
+   * A change made by the server itself: `fn` gets the state and the server's replica id and
+   * clock, and returns a delta made by the type's mutators. Joined and shipped to the subscribers
+   * like a client's change; resolves with the delta once it is durable in the log (at once
+   * without one), rejects if its append failed.
+   */
+  async change(fn: (state: S, context: { replica: string; clock: HybridLogicalClock }) => S): Promise<S> {
+    if (this.retired) throw new NlbdError('unavailable', `'${this.name}' is being dropped`, 'update');
+    const before = this.#lastAppend;
+    const delta = this.node.update((state) => fn(state, { replica: SERVER_REPLICA, clock: this.#clock }));
+    const append = this.#lastAppend;
+    if (append !== before && append !== undefined) await append;
+    return delta;
   }
 
   /** Sets (or, with `value` null, deletes) `peer`'s presence entry and relays it to the others. */

@@ -8,6 +8,7 @@
  */
 export * from './client-entry.js';
 export type { Access, Reauthorization, ServerLimits } from './connection.js';
+export { SERVER_REPLICA } from './hosted-document.js';
 export {
   createSyncServer,
   DEFAULT_SERVER_LIMITS,

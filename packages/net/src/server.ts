@@ -6,6 +6,7 @@ import type { StorageAdapter } from '@nlbd/store';
 import type { PeerId } from '@nlbd/sync';
 import { WebSocketServer } from 'ws';
 import { Admission } from './admission.js';
+import type { UpdateContext } from './client.js';
 import {
   type Access,
   type ConnectionContext,
@@ -14,7 +15,7 @@ import {
   type ServerLimits,
 } from './connection.js';
 import { DocumentLog, TypeMismatch } from './document-log.js';
-import { HostedDocument } from './hosted-document.js';
+import { HostedDocument, SERVER_REPLICA } from './hosted-document.js';
 import { assertName, CloseCode, MAX_DOCUMENT_NAME, type PresenceValue } from './protocol.js';
 
 /** The limits a server applies when its options give none. */
@@ -160,6 +161,26 @@ export interface SyncServer {
    */
   deleteDocument(doc: string): Promise<boolean>;
   /**
+   * Changes document `doc` of type `crdt` from the server, as a client would (a backend job, an
+   * import, a migration): `fn` gets the state and an {@link UpdateContext} (replica id
+   * {@link SERVER_REPLICA}, the server's clock) and returns a delta made by the type's mutators.
+   * The document is loaded if it is not (and unloaded again after `lingerMs` if nobody
+   * subscribes). The change is joined, shipped to every subscriber and stored; the promise
+   * resolves with the delta once it is durable in the store. Rejects with a `ValidationError`
+   * for a bad name or a document of another type, with what `fn` threw (nothing changed), or
+   * with the storage's error if the append failed.
+   * @example
+   * await server.update('todo', ORSet, (s, { replica }) => ORSet.add(s, replica, 'water plants'));
+   */
+  update<S, V>(doc: string, crdt: Crdt<S, V>, fn: (state: S, context: UpdateContext) => S): Promise<S>;
+  /**
+   * Calls `listener` after every change of a loaded document, with its name and where the
+   * change came from: `'server'` for {@link SyncServer.update}, else the id of the connection
+   * that sent it (as `DocumentInfo.presence` names connections). A listener that throws is
+   * reported to `onError`. Returns a function that removes the listener.
+   */
+  onChange(listener: (doc: string, origin: PeerId | 'server') => void): () => void;
+  /**
    * Stops: closes every connection (1001), waits for pending appends, stops listening. The
    * store is left open.
    */
@@ -239,6 +260,7 @@ class Host<P> implements SyncServer {
   readonly #http: Server | HttpsServer;
   readonly #wss: WebSocketServer;
   readonly #slots = new Map<string, Slot>();
+  readonly #changeListeners = new Set<(doc: string, origin: PeerId | 'server') => void>();
   /** Deletions under way, by document: loading the document waits for them. */
   readonly #deletions = new Map<string, Promise<boolean>>();
   readonly #docs = new Map<string, HostedDocument<unknown>>();
@@ -390,6 +412,42 @@ class Host<P> implements SyncServer {
     };
     deletion.then(forget, forget);
     return deletion;
+  }
+
+  async update<S, V>(doc: string, crdt: Crdt<S, V>, fn: (state: S, context: UpdateContext) => S): Promise<S> {
+    assertName(doc, MAX_DOCUMENT_NAME, 'doc');
+    const c = crdt as Partial<Crdt<S, V>> | null;
+    if (typeof c?.type !== 'string' || typeof c.joinInto !== 'function')
+      throw new ValidationError('expected a CRDT type (such as ORSet)', 'crdt');
+    if (typeof fn !== 'function') throw new ValidationError('expected a function', 'fn');
+    if (this.#closing !== undefined) throw new Error('the server is shutting down');
+    let hosted: HostedDocument<unknown>;
+    try {
+      hosted = await this.#acquire(doc, crdt as Crdt<unknown, unknown>);
+    } catch (error) {
+      if (error instanceof TypeMismatch) throw new ValidationError(error.message, 'crdt');
+      throw error;
+    }
+    try {
+      return (await hosted.change(fn as (state: unknown, context: UpdateContext) => unknown)) as S;
+    } finally {
+      this.#release(hosted);
+    }
+  }
+
+  onChange(listener: (doc: string, origin: PeerId | 'server') => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  #changed(doc: string, origin: PeerId | 'server'): void {
+    for (const listener of this.#changeListeners) {
+      try {
+        listener(doc, origin);
+      } catch (error) {
+        this.#error(error, `onChange listener for '${doc}'`);
+      }
+    }
   }
 
   async #delete(name: string): Promise<boolean> {
@@ -616,6 +674,7 @@ class Host<P> implements SyncServer {
       log: opened.log,
       flushMs,
       onPersistError: (error) => this.#retire(doc, error),
+      onChange: (origin) => this.#changed(name, origin),
     });
     return doc;
   }

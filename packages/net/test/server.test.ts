@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { GCounter, ORSet } from '@nlbd/crdts';
 import { CloseCode, decodeFrame, encodeFrame, requestToken } from '@nlbd/net';
-import { MemoryStorage, type StorageAdapter } from '@nlbd/store';
+import { MemoryStorage } from '@nlbd/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Fixture, storedState, until } from './support.js';
+import { Fixture, flakyAppends, storedState, until } from './support.js';
 
 const fixture = new Fixture();
 afterEach(() => fixture.stop());
@@ -51,18 +51,7 @@ describe('server lifecycle', () => {
   it('retires a document whose append failed (4007); the client reconnects and the change lands', async () => {
     const memory = new MemoryStorage();
     let failures = 1;
-    const flaky: StorageAdapter = {
-      load: (doc) => memory.load(doc),
-      append: async (doc, bytes) => {
-        if (failures-- > 0) throw new Error('disk full');
-        return memory.append(doc, bytes);
-      },
-      compact: (doc, s, seq) => memory.compact(doc, s, seq),
-      remove: (doc) => memory.remove(doc),
-      documents: () => memory.documents(),
-      usage: (doc) => memory.usage(doc),
-      close: () => memory.close(),
-    };
+    const flaky = flakyAppends(memory, () => failures-- > 0);
     const errors: string[] = [];
     const server = await fixture.server({ store: flaky, onError: (_, where) => errors.push(where) });
     const client = fixture.client(server.url);

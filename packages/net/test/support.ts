@@ -55,6 +55,22 @@ export function crashable(storage: StorageAdapter, latencyMs = 1): Crashable {
   };
 }
 
+/** `storage` whose appends fail with 'disk full' whenever `fail()` says so; the rest passes through. */
+export function flakyAppends(storage: StorageAdapter, fail: () => boolean): StorageAdapter {
+  return {
+    load: (doc) => storage.load(doc),
+    append: async (doc, bytes) => {
+      if (fail()) throw new Error('disk full');
+      return storage.append(doc, bytes);
+    },
+    compact: (doc, snapshot, throughSeq) => storage.compact(doc, snapshot, throughSeq),
+    remove: (doc) => storage.remove(doc),
+    documents: () => storage.documents(),
+    usage: (doc) => storage.usage(doc),
+    close: () => storage.close(),
+  };
+}
+
 /** The state a store holds for `doc`: its snapshot joined with every delta after it. */
 export async function storedState<S>(
   storage: StorageAdapter,
