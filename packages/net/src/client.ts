@@ -185,6 +185,15 @@ export interface DocumentHandle<S, V> {
   onChange(listener: (origin: 'local' | 'remote') => void): () => void;
   /** Calls `listener` for every error the server reports about this document. */
   onError(listener: (error: RemoteError) => void): () => void;
+  /**
+   * Asks the server to delete the document (`SyncServer.deleteDocument`; `authorize` must allow
+   * `'delete'`). Resolves once the server has deleted it: this handle is then closed like every
+   * other subscriber's (see {@link DocumentHandle.deleted}). Rejects with a `RemoteError`
+   * `forbidden` if the server refused, and with a `ValidationError` if the handle is closed or
+   * not subscribed (deleting needs the server), or if the connection dropped before the server
+   * answered (the document may or may not be deleted then).
+   */
+  delete(): Promise<void>;
   /** Unsubscribes and drops the local replica (unacknowledged changes are lost). */
   close(): void;
 }
@@ -300,6 +309,8 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   /** The sequence number of the last interval sent to the server (one in flight at a time). */
   #shipped = 0;
   #waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** `delete()` calls waiting for the server's answer. */
+  #deleting: { resolve: () => void; reject: (error: Error) => void }[] = [];
   /** The document in the client's store, once open; undefined without a store. */
   readonly #durable: Promise<DurableDocument<S, V>> | undefined;
   readonly #restored: Promise<void>;
@@ -431,8 +442,32 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     return this.#errors.add(listener);
   }
 
+  delete(): Promise<void> {
+    if (this.#closed)
+      return Promise.reject(new ValidationError(`document '${this.name}' is closed`, 'delete'));
+    if (!this.#subscribed) {
+      return Promise.reject(
+        new ValidationError(`'${this.name}' is not subscribed: deleting needs the server`, 'delete'),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.#deleting.push({ resolve, reject });
+      this.#client.send({ type: 'delete', channel: this.channel });
+    });
+  }
+
   close(): void {
     this.#shut('closed');
+  }
+
+  /** Settles the `delete()` calls waiting: with `error`, or resolved without one. */
+  #answerDeletes(error?: Error): void {
+    const waiting = this.#deleting;
+    this.#deleting = [];
+    for (const d of waiting) {
+      if (error === undefined) d.resolve();
+      else d.reject(error);
+    }
   }
 
   #shut(why: 'closed' | 'deleted'): void {
@@ -446,6 +481,9 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.reject(new ValidationError(`document '${this.name}' was ${why}`, 'synced'));
+    this.#answerDeletes(
+      new ValidationError(`document '${this.name}' was ${why} before the server answered`, 'delete'),
+    );
   }
 
   /**
@@ -486,6 +524,12 @@ class Doc<S, V> implements DocumentHandle<S, V> {
   /** The connection is gone: nothing is sent until the next subscription. */
   disconnected(): void {
     this.#subscribed = false;
+    this.#answerDeletes(
+      new ValidationError(
+        `the connection dropped before the server answered: '${this.name}' may or may not be deleted`,
+        'delete',
+      ),
+    );
     this.presence.disconnected();
   }
 
@@ -506,7 +550,9 @@ class Doc<S, V> implements DocumentHandle<S, V> {
     const error = new RemoteError(code, message, this.name);
     this.#errors.emit(error);
     this.#client.reportError(error);
+    if (code === 'forbidden' || code === 'unavailable') this.#answerDeletes(error);
     if (code !== 'deleted' || this.#closed) return;
+    this.#answerDeletes();
     this.#deleted = true;
     this.#shut('deleted');
     if (this.#durable !== undefined) this.#client.unstore(this.name, this.#saved);

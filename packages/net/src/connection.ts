@@ -52,8 +52,11 @@ export interface ServerLimits {
   readonly idleTimeoutMs: number;
 }
 
-/** What a server checks a connection's access with: `'read'` to subscribe, `'write'` to change. */
-export type Access = 'read' | 'write';
+/**
+ * What a server checks a connection's access with: `'read'` to subscribe, `'write'` to change,
+ * `'delete'` to delete the document (a `delete` frame).
+ */
+export type Access = 'read' | 'write' | 'delete';
 
 /** What a connection needs of its server. */
 export interface ConnectionContext<P> {
@@ -66,6 +69,8 @@ export interface ConnectionContext<P> {
   acquire(name: string, crdt: Crdt<unknown, unknown>): Promise<HostedDocument<unknown>>;
   /** Gives back a lease taken by {@link acquire}. */
   release(doc: HostedDocument<unknown>): void;
+  /** `SyncServer.deleteDocument`. */
+  deleteDocument(name: string): Promise<boolean>;
   onError(error: unknown, context: string): void;
   /** Counts a frame in or out. */
   count(direction: 'in' | 'out', bytes: number): void;
@@ -235,6 +240,8 @@ export class ServerConnection<P> implements FrameSink {
         return this.#sync(frame.channel, frame.bytes);
       case 'set-presence':
         return this.#setPresence(frame);
+      case 'delete':
+        return this.#delete(frame.channel);
       case 'ping':
         return this.send({ type: 'pong', nonce: frame.nonce });
       case 'pong':
@@ -390,6 +397,23 @@ export class ServerConnection<P> implements FrameSink {
       if (!(error instanceof Refusal)) throw error;
       if (error.code === 'malformed') this.close(CloseCode.malformed, error.message);
       else this.#refuse(channel, error.code, error.message);
+    }
+  }
+
+  /**
+   * A client asks to delete the document open on `channel`: `authorize` must allow `'delete'`
+   * (else `forbidden`); the deletion then closes every subscription to it, this one included.
+   */
+  async #delete(channel: number): Promise<void> {
+    const name = this.#channels.get(channel)?.name;
+    if (this.#open(channel, 'delete') === undefined || name === undefined) return;
+    if (!(await this.#ctx.authorize(this.principal, name, 'delete')))
+      return this.#refuse(channel, 'forbidden', `no delete access to '${name}'`);
+    try {
+      await this.#ctx.deleteDocument(name);
+    } catch (error) {
+      this.#ctx.onError(error, `deleting '${name}'`);
+      if (this.#channels.has(channel)) this.#refuse(channel, 'unavailable', `'${name}' could not be deleted`);
     }
   }
 

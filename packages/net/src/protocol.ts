@@ -55,6 +55,8 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
  * - `presence` (s→c): peer `peer`'s entry `key` is now `value` (null: gone) for `ttlMs` more.
  * - `error` (s→c): a request was refused (`channel` null when it concerns no channel).
  * - `ping`, `pong` (both): liveness; a ping is answered by a pong with the same `nonce`.
+ * - `delete` (c→s): delete the document open on `channel` (`SyncServer.deleteDocument`), if
+ *   `authorize` allows `'delete'`; every subscriber then gets a `deleted` error, this one too.
  */
 export type Frame =
   | { readonly type: 'welcome'; readonly peer: string; readonly idleTimeoutMs: number }
@@ -84,7 +86,8 @@ export type Frame =
       readonly message: string;
     }
   | { readonly type: 'ping'; readonly nonce: number }
-  | { readonly type: 'pong'; readonly nonce: number };
+  | { readonly type: 'pong'; readonly nonce: number }
+  | { readonly type: 'delete'; readonly channel: number };
 
 /** The type of a {@link Frame}. */
 export type FrameType = Frame['type'];
@@ -101,6 +104,7 @@ const TAGS: readonly FrameType[] = [
   'error',
   'ping',
   'pong',
+  'delete', // last: the tags before it keep their numbers
 ];
 
 /** The field layout of each frame type after the tag, in order; `?` marks a nullable field. */
@@ -115,6 +119,7 @@ const FIELDS: { readonly [T in FrameType]: readonly string[] } = {
   error: ['channel?', 'code', 'message'],
   ping: ['nonce'],
   pong: ['nonce'],
+  delete: ['channel'],
 };
 
 /** The largest channel number and nonce: they are uint32 on the wire (msgpack's compact range). */

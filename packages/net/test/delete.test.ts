@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '@nlbd/core';
 import { GCounter, type GCounterState } from '@nlbd/crdts';
-import {
-  CloseCode,
-  decodeFrame,
-  encodeFrame,
-  type Frame,
-  type RemoteError,
-  type UpdateContext,
-} from '@nlbd/net';
+import { CloseCode, decodeFrame, encodeFrame, type Frame, RemoteError, type UpdateContext } from '@nlbd/net';
 import { MemoryStorage, SqliteStorage, type StorageAdapter } from '@nlbd/store';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -243,6 +236,79 @@ describe('deleting a document', () => {
     expect(await memory.documents()).toEqual([]);
     expect(await deletion).toBe(true);
     await expect(server.deleteDocument('notes')).rejects.toThrow('shutting down');
+  });
+
+  it("lets a client delete a document it has open, when authorize allows 'delete'", async () => {
+    const store = new MemoryStorage();
+    const asked: string[] = [];
+    const server = await fixture.server({
+      store,
+      authenticate: (req) => new URL(req.url ?? '/', 'ws://x').searchParams.get('user'),
+      authorize: (user, doc, access) => {
+        asked.push(`${user} ${access} ${doc}`);
+        return access !== 'delete' || user === 'admin';
+      },
+    });
+    const admin = fixture.client(`${server.url}?user=admin`).open('notes', GCounter);
+    const bobClient = fixture.client(`${server.url}?user=bob`);
+    const bob = bobClient.open('notes', GCounter);
+    bob.update(add(2));
+    await bob.synced();
+    await until(() => admin.subscribed && admin.value === 2, 'admin to see the change');
+
+    const refused = await bob.delete().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(RemoteError);
+    expect((refused as RemoteError).code).toBe('forbidden');
+    expect((refused as RemoteError).message).toContain("no delete access to 'notes'");
+    expect(bob.deleted).toBe(false);
+    expect(server.document('notes')?.value).toBe(2);
+
+    await admin.delete();
+    expect(admin.deleted).toBe(true);
+    await until(() => bob.deleted, "bob's handle to close too");
+    expect(await store.documents()).toEqual([]);
+    expect(asked.filter((a) => a.includes('delete'))).toEqual(['bob delete notes', 'admin delete notes']);
+    // Bob's connection stays open: a new handle on the name starts a new document.
+    const again = bobClient.open('notes', GCounter);
+    again.update(add(1));
+    await again.synced();
+    expect(server.document('notes')?.value).toBe(1);
+  });
+
+  it('refuses delete() on a handle closed or not subscribed, and answers when the connection drops', async () => {
+    const server = await fixture.server();
+    const client = fixture.client(server.url);
+    const notes = client.open('notes', GCounter);
+    await until(() => notes.subscribed, 'the subscription');
+    client.disconnect();
+    await expect(notes.delete()).rejects.toThrow(ValidationError);
+    client.reconnect();
+    await until(() => notes.subscribed, 'the subscription again');
+    const pending = notes.delete();
+    client.disconnect(); // before the answer can arrive
+    await expect(pending).rejects.toThrow('may or may not be deleted');
+    notes.close();
+    await expect(notes.delete()).rejects.toThrow('is closed');
+  });
+
+  it('ignores a delete frame on a channel already deleted, and closes the connection for an unknown one', async () => {
+    const server = await fixture.server();
+    const c = await raw(server.url);
+    c.send({ type: 'subscribe', channel: 1, doc: 'notes', crdt: GCounter.type });
+    await until(() => c.frames.some((f) => f.type === 'subscribed'), 'the subscription');
+    c.send({ type: 'delete', channel: 1 });
+    c.send({ type: 'delete', channel: 1 }); // sent before the answer: ignored
+    await until(() => c.frames.some((f) => f.type === 'error'), 'the deleted error');
+    c.send({ type: 'ping', nonce: 1 });
+    await until(() => c.frames.some((f) => f.type === 'pong'), 'the pong');
+    expect(c.frames.filter((f) => f.type === 'error')).toHaveLength(1);
+    expect(c.closed()).toBeUndefined();
+    c.send({ type: 'delete', channel: 9 });
+    await until(() => c.closed() !== undefined, 'the close');
+    expect(c.closed()).toBe(CloseCode.protocol);
   });
 
   it('deletes a stored document that is not loaded, and one that lives only in memory', async () => {

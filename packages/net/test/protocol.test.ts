@@ -24,6 +24,7 @@ const FRAMES: Frame[] = [
   { type: 'error', channel: 3, code: 'type-mismatch', message: "document 'x' holds a gcounter" },
   { type: 'ping', nonce: 0 },
   { type: 'pong', nonce: 99 },
+  { type: 'delete', channel: 3 },
 ];
 
 describe('frames', () => {
@@ -43,8 +44,10 @@ describe('frames', () => {
 
   it('refuse malformed frames with a DecodeError: tags, arity, field types, ranges', () => {
     const bad: unknown[][] = [
-      [10, 1],
+      [11, 1],
       [-1],
+      [10],
+      [10, 'notes'],
       ['ping', 1],
       [8],
       [8, 1, 2],
@@ -60,6 +63,7 @@ describe('frames', () => {
     // The hand-built envelope is sound: the same payloads, well-formed, decode.
     expect(decodeFrame(frameBytes([8, 7]))).toEqual({ type: 'ping', nonce: 7 });
     expect(decodeFrame(frameBytes([8, MAX_CHANNEL]))).toEqual({ type: 'ping', nonce: MAX_CHANNEL });
+    expect(decodeFrame(frameBytes([10, 3]))).toEqual({ type: 'delete', channel: 3 });
     expect(decodeFrame(frameBytes([1, 1, 'doc', 'orset']))).toMatchObject({ type: 'subscribe', doc: 'doc' });
     for (const payload of bad) {
       expect(() => decodeFrame(frameBytes(payload)), JSON.stringify(payload)).toThrow(DecodeError);
