@@ -36,7 +36,22 @@ export interface Sizes {
 export interface RunConfig {
   readonly sizes: Sizes;
   readonly repetitions: Repetitions;
+  /**
+   * The longest one call to an adapter's worker may take (a start, its warm-ups, a sample), in
+   * ms; past it the worker is stopped and the adapter's run of the scenario is a failure, so
+   * that one library that cannot keep up (or loops) does not hold the whole run. None by
+   * default; lanes in this isolate (`--in-process`) cannot be stopped.
+   */
+  readonly laneTimeoutMs?: number;
 }
+
+/**
+ * How long one call to an adapter's worker may take (see `RunConfig.laneTimeoutMs`): in a quick
+ * run every call takes seconds at most, so 5 minutes means a library hangs; at `--full`, 10
+ * minutes, past which a library (Automerge's or Loro's thousand writers syncing, which went on
+ * for 43 minutes in one run) is reported as failed rather than holding the run for hours.
+ */
+export const LANE_TIMEOUT_MS = { quick: 300_000, full: 600_000 } as const;
 
 /** The issue's sizes: `pnpm bench --full`, where the targets are defined. */
 export const fullSizes: Sizes = {

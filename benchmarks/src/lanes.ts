@@ -160,16 +160,30 @@ export class AdapterWorker {
     return this.#ready;
   }
 
-  /** Sends `call` to the worker's lane; its value. One call at a time. */
-  call(call: LaneCall): Promise<unknown> {
+  /**
+   * Sends `call` to the worker's lane; its value. One call at a time. Past `timeoutMs` the worker
+   * is stopped, and this call and every later one reject.
+   */
+  call(call: LaneCall, timeoutMs?: number): Promise<unknown> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#pending)
       return Promise.reject(new Error(`${this.adapter}: ${call.op} while a call is pending`));
     if (call.op === 'start') this.#scenario = call.scenario;
-    return new Promise((resolve, reject) => {
+    const answer = new Promise((resolve, reject) => {
       this.#pending = { resolve, reject };
       this.#worker.postMessage(call);
     });
+    if (timeoutMs === undefined) return answer;
+    const timer = setTimeout(() => {
+      const error = new Error(
+        `${this.adapter} (${this.#scenario}): ${call.op} took over ${timeoutMs / 1000} s; its worker was stopped`,
+      );
+      this.#failure ??= error;
+      this.#pending?.reject(error);
+      this.#pending = undefined;
+      void this.#worker.terminate();
+    }, timeoutMs);
+    return answer.finally(() => clearTimeout(timer));
   }
 
   /** Stops the worker; any later call is refused. */
@@ -197,22 +211,22 @@ export class WorkerLane implements Lane {
   }
 
   start(): Promise<LaneStep> {
-    return this.worker.call({
-      op: 'start',
-      scenario: this.scenario,
-      config: this.config,
-    }) as Promise<LaneStep>;
+    return this.#call({ op: 'start', scenario: this.scenario, config: this.config }) as Promise<LaneStep>;
   }
 
   async warmUp(): Promise<void> {
-    await this.worker.call({ op: 'warmUp' });
+    await this.#call({ op: 'warmUp' });
   }
 
   sample(): Promise<boolean> {
-    return this.worker.call({ op: 'sample' }) as Promise<boolean>;
+    return this.#call({ op: 'sample' }) as Promise<boolean>;
   }
 
   next(): Promise<LaneStep> {
-    return this.worker.call({ op: 'next' }) as Promise<LaneStep>;
+    return this.#call({ op: 'next' }) as Promise<LaneStep>;
+  }
+
+  #call(call: LaneCall): Promise<unknown> {
+    return this.worker.call(call, this.config.laneTimeoutMs);
   }
 }

@@ -8,7 +8,14 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adapterByName, adapters } from '@nlbd/adapters';
-import { fullRepetitions, fullSizes, quickRepetitions, quickSizes, type RunConfig } from './config.js';
+import {
+  fullRepetitions,
+  fullSizes,
+  LANE_TIMEOUT_MS,
+  quickRepetitions,
+  quickSizes,
+  type RunConfig,
+} from './config.js';
 import { environment } from './environment.js';
 import { writeCharts } from './report/charts.js';
 import { type RunRecord, runStamp, writeRecord } from './report/files.js';
@@ -32,8 +39,8 @@ const chosenAdapters = values.adapters
   ? values.adapters.split(',').map((n) => adapterByName(n.trim()))
   : [...adapters];
 const config: RunConfig = values.full
-  ? { sizes: fullSizes, repetitions: fullRepetitions }
-  : { sizes: quickSizes, repetitions: quickRepetitions };
+  ? { sizes: fullSizes, repetitions: fullRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.full }
+  : { sizes: quickSizes, repetitions: quickRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.quick };
 const env = environment([...new Set(chosenAdapters.flatMap((a) => (a.library ? [a.library] : [])))]);
 if (env.nlbdFrom !== 'dist') {
   console.error(

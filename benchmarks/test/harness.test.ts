@@ -440,6 +440,28 @@ describe('lanes in workers', () => {
     expect(metrics.some((m) => m.scenario === 'full-sync' && m.metric === 'apply into empty')).toBe(true);
   });
 
+  it('stop a worker whose call runs past laneTimeoutMs: a failure, and the next scenario gets a fresh worker', async () => {
+    const nlbd = adapters.filter((a) => a.name === 'nlbd');
+    // Warm-ups that would go on for 60 s, cut at 300 ms.
+    const slow = { ...config, repetitions: { warmup: 1, samples: 2, warmupMs: 60_000, maxWarmups: 1e9 } };
+    const started = performance.now();
+    const { metrics, failures } = await runBenchmarks(
+      [scenarioById('full-sync'), scenarioById('counters')],
+      nlbd,
+      { ...slow, laneTimeoutMs: 300 },
+    );
+    expect(performance.now() - started).toBeLessThan(30_000);
+    // The second failure names its own scenario: it ran in a new worker, not the stopped one.
+    expect(failures).toEqual(
+      ['full-sync', 'counters'].map((scenario) => ({
+        scenario,
+        adapter: 'nlbd',
+        error: `nlbd (${scenario}): warmUp took over 0.3 s; its worker was stopped`,
+      })),
+    );
+    expect(metrics).toEqual([]);
+  });
+
   it('reject when the worker cannot start, or its lane names no scenario', async () => {
     const broken = new AdapterWorker('no-such-adapter');
     await expect(broken.ready()).rejects.toThrow(/its worker failed: .*no-such-adapter/);
