@@ -186,8 +186,8 @@ export interface DocumentHandle<S, V> {
   /** Calls `listener` for every error the server reports about this document. */
   onError(listener: (error: RemoteError) => void): () => void;
   /**
-   * Asks the server to delete the document (`SyncServer.deleteDocument`; `authorize` must allow
-   * `'delete'`). Resolves once the server has deleted it: this handle is then closed like every
+   * Asks the server to delete the document (`SyncServer.deleteDocument`): the handle must be
+   * writable, and `authorize` must allow `'delete'`. Resolves once the server has deleted it: this handle is then closed like every
    * other subscriber's (see {@link DocumentHandle.deleted}). Rejects with a `RemoteError`
    * `forbidden` if the server refused, and with a `ValidationError` if the handle is closed or
    * not subscribed (deleting needs the server), or if the connection dropped before the server

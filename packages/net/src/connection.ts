@@ -401,13 +401,16 @@ export class ServerConnection<P> implements FrameSink {
   }
 
   /**
-   * A client asks to delete the document open on `channel`: `authorize` must allow `'delete'`
-   * (else `forbidden`); the deletion then closes every subscription to it, this one included.
+   * A client asks to delete the document open on `channel`: the subscription must be writable
+   * and `authorize` must allow `'delete'` (else `forbidden`), so that a hook written before
+   * `'delete'` existed, allowing what it does not know, lets no reader delete. The deletion then
+   * closes every subscription to the document, this one included.
    */
   async #delete(channel: number): Promise<void> {
-    const name = this.#channels.get(channel)?.name;
-    if (this.#open(channel, 'delete') === undefined || name === undefined) return;
-    if (!(await this.#ctx.authorize(this.principal, name, 'delete')))
+    const open = this.#channels.get(channel);
+    if (this.#open(channel, 'delete') === undefined || open === undefined) return;
+    const name = open.name;
+    if (!open.writable || !(await this.#ctx.authorize(this.principal, name, 'delete')))
       return this.#refuse(channel, 'forbidden', `no delete access to '${name}'`);
     try {
       await this.#ctx.deleteDocument(name);

@@ -67,9 +67,10 @@ export interface SyncServerOptions<P = string> {
   readonly authenticate?: (request: IncomingMessage) => P | null | undefined | Promise<P | null | undefined>;
   /**
    * Whether `principal` may `'read'` (subscribe to) or `'write'` (change) `doc`, asked once per
-   * subscription, or `'delete'` it, asked at each request (`handle.delete()`). A throw counts as
-   * a refusal. By default everything is allowed, deleting too (whoever may write can already
-   * remove every value; deleting also closes every subscriber's handle).
+   * subscription, or `'delete'` it, asked at each request (`handle.delete()`, from a writable
+   * subscription only). A throw counts as a refusal. By default everything is allowed, deleting
+   * too (whoever may write can already remove every value; deleting also closes every
+   * subscriber's handle).
    */
   readonly authorize?: (principal: P, doc: string, access: Access) => boolean | Promise<boolean>;
   /** Overrides of {@link DEFAULT_SERVER_LIMITS}. */

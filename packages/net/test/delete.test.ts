@@ -246,9 +246,14 @@ describe('deleting a document', () => {
       authenticate: (req) => new URL(req.url ?? '/', 'ws://x').searchParams.get('user'),
       authorize: (user, doc, access) => {
         asked.push(`${user} ${access} ${doc}`);
+        if (user === 'reader') return access !== 'write'; // allows 'delete', but may not write
         return access !== 'delete' || user === 'admin';
       },
     });
+    const reader = fixture.client(`${server.url}?user=reader`).open('notes', GCounter);
+    await until(() => reader.writable === false, 'the read-only subscription');
+    await expect(reader.delete()).rejects.toThrow("no delete access to 'notes'");
+    expect(asked.filter((a) => a.includes('delete'))).toEqual([]); // refused before asking
     const admin = fixture.client(`${server.url}?user=admin`).open('notes', GCounter);
     const bobClient = fixture.client(`${server.url}?user=bob`);
     const bob = bobClient.open('notes', GCounter);
