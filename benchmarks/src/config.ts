@@ -37,19 +37,21 @@ export interface RunConfig {
   readonly sizes: Sizes;
   readonly repetitions: Repetitions;
   /**
-   * The longest one call to an adapter's worker may take (a start, its warm-ups, a sample), in
-   * ms; past it the worker is stopped and the adapter's run of the scenario is a failure, so
-   * that one library that cannot keep up (or loops) does not hold the whole run. None by
-   * default; lanes in this isolate (`--in-process`) cannot be stopped.
+   * The longest an adapter's run of one scenario may take in its worker (its start, warm-ups and
+   * samples together; not the time spent on the other adapters' samples), in ms. Past it the
+   * worker is stopped and the adapter's run of the scenario is a failure, so that one library
+   * that cannot keep up (or loops) does not hold the whole run. None by default; lanes in this
+   * isolate (`--in-process`) cannot be stopped.
    */
   readonly laneTimeoutMs?: number;
 }
 
 /**
- * How long one call to an adapter's worker may take (see `RunConfig.laneTimeoutMs`): in a quick
- * run every call takes seconds at most, so 5 minutes means a library hangs; at `--full`, 10
- * minutes, past which a library (Automerge's or Loro's thousand writers syncing, which went on
- * for 43 minutes in one run) is reported as failed rather than holding the run for hours.
+ * How long an adapter's run of one scenario may take (see `RunConfig.laneTimeoutMs`): in a quick
+ * run each takes under a minute, so 5 minutes means a library hangs; at `--full`, 10 minutes
+ * (the slowest complete one, Automerge's counters, about 3.5), past which a library (Automerge's
+ * or Loro's thousand writers syncing, which went on for 43 minutes in one run) is reported as
+ * failed rather than holding the run for hours.
  */
 export const LANE_TIMEOUT_MS = { quick: 300_000, full: 600_000 } as const;
 

@@ -176,7 +176,7 @@ export class AdapterWorker {
     if (timeoutMs === undefined) return answer;
     const timer = setTimeout(() => {
       const error = new Error(
-        `${this.adapter} (${this.#scenario}): ${call.op} took over ${timeoutMs / 1000} s; its worker was stopped`,
+        `${this.adapter} (${this.#scenario}): out of time in ${call.op}; its worker was stopped`,
       );
       this.#failure ??= error;
       this.#pending?.reject(error);
@@ -226,7 +226,17 @@ export class WorkerLane implements Lane {
     return this.#call({ op: 'next' }) as Promise<LaneStep>;
   }
 
-  #call(call: LaneCall): Promise<unknown> {
-    return this.worker.call(call, this.config.laneTimeoutMs);
+  /** The time this lane's calls have taken so far (ms): what `laneTimeoutMs` bounds. */
+  #spent = 0;
+
+  /** `call` in the worker, within what is left of the lane's time limit, if it has one. */
+  async #call(call: LaneCall): Promise<unknown> {
+    const limit = this.config.laneTimeoutMs;
+    const begin = performance.now();
+    try {
+      return await this.worker.call(call, limit === undefined ? undefined : Math.max(1, limit - this.#spent));
+    } finally {
+      this.#spent += performance.now() - begin;
+    }
   }
 }

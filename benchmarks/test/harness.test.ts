@@ -440,7 +440,7 @@ describe('lanes in workers', () => {
     expect(metrics.some((m) => m.scenario === 'full-sync' && m.metric === 'apply into empty')).toBe(true);
   });
 
-  it('stop a worker whose call runs past laneTimeoutMs: a failure, and the next scenario gets a fresh worker', async () => {
+  it('stop a worker whose run of a scenario goes past laneTimeoutMs: a failure, and the next scenario gets a fresh worker', async () => {
     const nlbd = adapters.filter((a) => a.name === 'nlbd');
     // Warm-ups that would go on for 60 s, cut at 300 ms.
     const slow = { ...config, repetitions: { warmup: 1, samples: 2, warmupMs: 60_000, maxWarmups: 1e9 } };
@@ -456,10 +456,27 @@ describe('lanes in workers', () => {
       ['full-sync', 'counters'].map((scenario) => ({
         scenario,
         adapter: 'nlbd',
-        error: `nlbd (${scenario}): warmUp took over 0.3 s; its worker was stopped`,
+        error: `nlbd (${scenario}): out of time in warmUp; its worker was stopped`,
       })),
     );
     expect(metrics).toEqual([]);
+  });
+
+  it("count laneTimeoutMs over all of a run's calls: many short samples run out too", async () => {
+    const nlbd = adapters.filter((a) => a.name === 'nlbd');
+    // Each sample takes milliseconds; sampling would go on for 60 s.
+    const endless = { ...config, repetitions: { warmup: 0, samples: 2, sampleMs: 60_000, maxRuns: 1e9 } };
+    const { failures } = await runBenchmarks([scenarioById('counters')], nlbd, {
+      ...endless,
+      laneTimeoutMs: 500,
+    });
+    expect(failures).toEqual([
+      {
+        scenario: 'counters',
+        adapter: 'nlbd',
+        error: 'nlbd (counters): out of time in sample; its worker was stopped',
+      },
+    ]);
   });
 
   it('reject when the worker cannot start, or its lane names no scenario', async () => {
