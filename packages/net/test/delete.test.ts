@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { ValidationError } from '@nlbd/core';
 import { GCounter, type GCounterState } from '@nlbd/crdts';
 import { CloseCode, decodeFrame, encodeFrame, type Frame, RemoteError, type UpdateContext } from '@nlbd/net';
-import { MemoryStorage, SqliteStorage, type StorageAdapter } from '@nlbd/store';
+import { MemoryStorage, SqliteStorage } from '@nlbd/store';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Fixture, storedState, until } from './support.js';
+import { Fixture, slowRemoval, storedState, until } from './support.js';
 
 const fixture = new Fixture();
 afterEach(() => fixture.stop());
@@ -25,22 +25,6 @@ async function raw(url: string) {
   });
   await new Promise((resolve) => ws.once('open', resolve));
   return { frames, send: (frame: Frame) => ws.send(encodeFrame(frame)), closed: () => closed };
-}
-
-/** `storage` with every `remove` held back `ms` first (loads and the rest stay quick). */
-function slowRemoval(storage: StorageAdapter, ms: number): StorageAdapter {
-  return {
-    load: (doc) => storage.load(doc),
-    append: (doc, bytes) => storage.append(doc, bytes),
-    compact: (doc, snapshot, throughSeq) => storage.compact(doc, snapshot, throughSeq),
-    remove: async (doc) => {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return storage.remove(doc);
-    },
-    documents: () => storage.documents(),
-    usage: (doc) => storage.usage(doc),
-    close: () => storage.close(),
-  };
 }
 
 /** An `authorize` hook whose answers (all yes) the test hands out one at a time while `hold` is set. */

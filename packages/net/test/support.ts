@@ -57,17 +57,35 @@ export function crashable(storage: StorageAdapter, latencyMs = 1): Crashable {
 
 /** `storage` whose appends fail with 'disk full' whenever `fail()` says so; the rest passes through. */
 export function flakyAppends(storage: StorageAdapter, fail: () => boolean): StorageAdapter {
-  return {
-    load: (doc) => storage.load(doc),
+  return overriding(storage, {
     append: async (doc, bytes) => {
       if (fail()) throw new Error('disk full');
       return storage.append(doc, bytes);
     },
+  });
+}
+
+/** `storage` with every `remove` held back `ms` first (loads and the rest stay quick). */
+export function slowRemoval(storage: StorageAdapter, ms: number): StorageAdapter {
+  return overriding(storage, {
+    remove: async (doc) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return storage.remove(doc);
+    },
+  });
+}
+
+/** An adapter that passes every call to `storage`, but those `overrides` replace. */
+function overriding(storage: StorageAdapter, overrides: Partial<StorageAdapter>): StorageAdapter {
+  return {
+    load: (doc) => storage.load(doc),
+    append: (doc, bytes) => storage.append(doc, bytes),
     compact: (doc, snapshot, throughSeq) => storage.compact(doc, snapshot, throughSeq),
     remove: (doc) => storage.remove(doc),
     documents: () => storage.documents(),
     usage: (doc) => storage.usage(doc),
     close: () => storage.close(),
+    ...overrides,
   };
 }
 
