@@ -98,5 +98,5 @@ const written = [
   ...writeRecord(dir, record),
   ...(await writeCharts(dir, runStamp(record), chosenScenarios, metrics)),
 ];
-console.log(`wrote ${written.length} files to ${dir} (${runStamp(record)}.json, .csv, -<scenario>.svg)`);
+console.log(`wrote ${written.length} files to ${dir} (${runStamp(record)}.json, .csv, .md, -<scenario>.svg)`);
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);

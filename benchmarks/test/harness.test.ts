@@ -10,6 +10,7 @@ import { type Repetitions, type Timed, type Timing, timeInterleaved, typicalSpen
 import { chartSpec, renderSvg } from '../src/report/charts.js';
 import { type RunRecord, toCsv, writeRecord } from '../src/report/files.js';
 import { formatStats } from '../src/report/format.js';
+import { bar, CHARS_PER_DECADE, logBars, renderMarkdown } from '../src/report/markdown.js';
 import { renderTable } from '../src/report/table.js';
 import type { Metric } from '../src/result.js';
 import { runBenchmarks } from '../src/run.js';
@@ -294,15 +295,17 @@ describe('a tiny run of every scenario on every adapter', () => {
     expect(renderTargets(results)).toContain('full-state apply');
   });
 
-  it('writes JSON and CSV that read back', () => {
-    const record = {
-      environment: { date: '2025-01-02T03:04:05.000Z' },
+  it('writes JSON, CSV and Markdown that read back', () => {
+    const record: RunRecord = {
+      environment: { ...environment(['yjs']), date: '2025-01-02T03:04:05.000Z' },
       config: { sizes: tinySizes, repetitions: { warmup: 0, samples: 2 } },
+      lanes: 'in-process',
       metrics,
       failures: [],
       targets: evaluateTargets(metrics),
-    } as unknown as RunRecord;
-    const [json, csv] = writeRecord(dir, record);
+    };
+    const [json, csv, md] = writeRecord(dir, record);
+    expect(readFileSync(md!, 'utf8')).toBe(renderMarkdown(record));
     expect(json).toMatch(/2025-01-02T03-04-05\.json$/);
     expect(JSON.parse(readFileSync(json!, 'utf8')).metrics).toHaveLength(metrics.length);
     const lines = readFileSync(csv!, 'utf8').trim().split('\n');
@@ -315,6 +318,88 @@ describe('a tiny run of every scenario on every adapter', () => {
     const svg = await renderSvg(chartSpec(scenarios[1]!, metrics));
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('Full-state sync');
+  });
+});
+
+describe('the Markdown report', () => {
+  const stats = (median: number, min = median, max = median) => ({
+    median,
+    min,
+    max,
+    samples: [min, median, max],
+  });
+  const metrics: Metric[] = [
+    { scenario: 'full-sync', adapter: 'plain', metric: 'encode', unit: 'ms', stats: stats(10, 9, 12) },
+    { scenario: 'full-sync', adapter: 'nlbd', metric: 'encode', unit: 'ms', stats: stats(1) },
+    { scenario: 'full-sync', adapter: 'yjs', metric: 'encode', unit: 'ms', stats: stats(100) },
+    { scenario: 'full-sync', adapter: 'plain', metric: 'state bytes', unit: 'B', stats: stats(2_500_000) },
+    { scenario: 'full-sync', adapter: 'yjs', metric: 'state | bytes', unit: 'B', stats: stats(0) },
+  ];
+  const record: RunRecord = {
+    environment: { ...environment([]), date: '2026-12-04T05:06:07.000Z', commit: 'abcdef0123+dirty' },
+    config: { sizes: tinySizes, repetitions: { warmup: 0, samples: 3 } },
+    lanes: 'workers',
+    metrics,
+    failures: [{ scenario: 'counters', adapter: 'loro', error: 'out of time' }],
+    targets: evaluateTargets(metrics),
+  };
+  const md = renderMarkdown(record);
+
+  it('bars fill eighths of a cell, at least one eighth for any length above 0', () => {
+    expect(bar(0)).toBe('');
+    expect(bar(-1)).toBe('');
+    expect(bar(1)).toBe('█');
+    expect(bar(2.5)).toBe('██▌');
+    expect(bar(0.001)).toBe('▏');
+    expect(bar(3 + 7 / 8)).toBe('███▉');
+  });
+
+  it('puts bars on one log scale: equal ratios, equal differences; the smallest still has a bar', () => {
+    const [a, b, c, zero] = logBars([2, 20, 200, 0]) as number[];
+    expect(b! - a!).toBeCloseTo(CHARS_PER_DECADE);
+    expect(c! - b!).toBeCloseTo(CHARS_PER_DECADE);
+    expect(a).toBeGreaterThan(0);
+    expect(zero).toBe(0);
+    expect(logBars([1, 10])).toEqual([CHARS_PER_DECADE, 2 * CHARS_PER_DECADE]);
+    expect(logBars([0, -1])).toEqual([0, 0]);
+    expect(logBars([])).toEqual([]);
+  });
+
+  it('says where and when it ran, with the sizes and the failures', () => {
+    expect(md).toContain('Run of 2026-12-04 05:06 UTC, commit `abcdef0+dirty`');
+    expect(md).toContain('each adapter in a worker thread of its own');
+    expect(md).toContain(`fullState ${tinySizes.fullState}`);
+    expect(md).toContain('- FAILED: loro in counters: out of time');
+    expect(md).toContain('targets (ratios of medians from this run):');
+  });
+
+  it('tables every metric by adapter, escaping pipes, with – where an adapter has none', () => {
+    const lines = md.split('\n');
+    expect(lines.some((l) => /^\| metric +\| plain +\| nlbd +\| yjs +\|$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\| -+ \| -+ \| -+ \| -+ \|$/.test(l))).toBe(true);
+    const row = (label: string) =>
+      lines
+        .find((l) => l.startsWith(`| ${label} `))
+        ?.split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((c) => c.trim());
+    expect(row('2: encode')).toEqual(['2: encode', '10.0 ms', '1.00 ms', '100 ms']);
+    expect(row('2: state bytes')).toEqual(['2: state bytes', '2.50 MB', '–', '–']);
+    expect(row('2: state \\| bytes')).toEqual(['2: state \\| bytes', '–', '–', '0 B']);
+  });
+
+  it('charts each metric: a bar per adapter that measured it, longer for a larger median', () => {
+    const chart = md.slice(md.indexOf('**2. Full-state sync: encode (ms)**'));
+    const body = chart
+      .slice(chart.indexOf('```') + 4, chart.indexOf('```', chart.indexOf('```') + 3))
+      .split('\n');
+    expect(body.map((l) => l.split(' ')[0])).toEqual(['plain', 'nlbd', 'yjs', '']);
+    const length = (line: string) => (line.match(/[█▏▎▍▌▋▊▉]/g) ?? []).length;
+    expect(length(body[1]!)).toBeLessThan(length(body[0]!));
+    expect(length(body[0]!)).toBeLessThan(length(body[2]!));
+    expect(body[0]).toMatch(/10\.0 ms {2}█+\s+9\.00–12\.0$/);
+    expect(body[1]).toMatch(/1\.00 ms {2}█+$/);
+    expect(md.match(/^\*\*2\. /gm)).toHaveLength(3);
   });
 });
 

@@ -5,6 +5,7 @@ import type { Environment } from '../environment.js';
 import type { Metric } from '../result.js';
 import type { Failure } from '../run.js';
 import type { TargetResult } from '../targets.js';
+import { renderMarkdown } from './markdown.js';
 
 /** Everything one run produced, as written to `<date>.json`. */
 export interface RunRecord {
@@ -44,11 +45,15 @@ export function runStamp(record: RunRecord): string {
   return record.environment.date.slice(0, 19).replaceAll(':', '-');
 }
 
-/** Writes `<stamp>.json` and `<stamp>.csv` into `dir`; returns their paths. */
+/**
+ * Writes `<stamp>.json`, `<stamp>.csv` and `<stamp>.md` (see `renderMarkdown`) into `dir`;
+ * returns their paths.
+ */
 export function writeRecord(dir: string, record: RunRecord): string[] {
   mkdirSync(dir, { recursive: true });
   const base = join(dir, runStamp(record));
   writeFileSync(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
   writeFileSync(`${base}.csv`, toCsv(record.metrics));
-  return [`${base}.json`, `${base}.csv`];
+  writeFileSync(`${base}.md`, renderMarkdown(record));
+  return [`${base}.json`, `${base}.csv`, `${base}.md`];
 }

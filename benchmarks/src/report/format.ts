@@ -12,10 +12,16 @@ export function formatValue(value: number, unit: Unit): string {
   return `${value.toFixed(digits)} ${unit}`;
 }
 
+/** The samples' range without the unit, `11.9–13.0`, or `''` when they are all equal. */
+export function formatRange(stats: Stats, unit: Unit): string {
+  if (stats.min === stats.max) return '';
+  const bare = (v: number) => formatValue(v, unit).replace(/ .*$/, '');
+  return `${bare(stats.min)}–${bare(stats.max)}`;
+}
+
 /** The median, and the range when the samples differ: `12.3 ms (11.9–13.0)`. */
 export function formatStats(stats: Stats, unit: Unit): string {
   const median = formatValue(stats.median, unit);
-  if (stats.min === stats.max) return median;
-  const bare = (v: number) => formatValue(v, unit).replace(/ .*$/, '');
-  return `${median} (${bare(stats.min)}–${bare(stats.max)})`;
+  const range = formatRange(stats, unit);
+  return range === '' ? median : `${median} (${range})`;
 }
