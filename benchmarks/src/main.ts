@@ -2,9 +2,12 @@
  * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>] [--in-process]`:
  * runs the scenarios on every adapter in this one process, each adapter in a worker thread of its
  * own (all in the main thread with `--in-process`), prints the table and the target ratios, and
- * writes benchmarks/results/<date>.json, .csv and one SVG chart per scenario. An adapter whose run
- * of a scenario throws is reported after the table and makes the exit status 1; the rest still run.
+ * writes benchmarks/results/<date>.json, .csv, .md and one SVG chart per scenario. An adapter whose
+ * run of a scenario throws is reported after the table and makes the exit status 1; the rest still
+ * run. `pnpm bench --markdown <date>.json` runs nothing: it prints the Markdown report of the run
+ * recorded there.
  */
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adapterByName, adapters } from '@nlbd/adapters';
@@ -18,7 +21,8 @@ import {
 } from './config.js';
 import { environment } from './environment.js';
 import { writeCharts } from './report/charts.js';
-import { type RunRecord, runStamp, writeRecord } from './report/files.js';
+import { type RunRecord, readRecord, runStamp, writeRecord } from './report/files.js';
+import { renderMarkdown } from './report/markdown.js';
 import { renderTable } from './report/table.js';
 import { runBenchmarks } from './run.js';
 import { selectScenarios } from './scenarios/index.js';
@@ -31,8 +35,26 @@ const { values } = parseArgs({
     adapters: { type: 'string' },
     out: { type: 'string' },
     'in-process': { type: 'boolean', default: false },
+    markdown: { type: 'string' },
   },
 });
+
+/** `path` from the caller's directory: pnpm runs this in benchmarks/, and records where it was called in INIT_CWD. */
+function callerPath(path: string): string {
+  return resolve(process.env.INIT_CWD ?? '.', path);
+}
+
+if (values.markdown !== undefined) {
+  let report: string;
+  try {
+    report = renderMarkdown(readRecord(callerPath(values.markdown)));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  await new Promise((written) => process.stdout.write(report, written));
+  process.exit(0);
+}
 
 const chosenScenarios = selectScenarios(values.filter);
 const chosenAdapters = values.adapters
@@ -93,7 +115,8 @@ console.log(`${renderTargets(record.targets)}\n`);
 // A failed run measured nothing: said after the table, and the exit status fails, results written.
 for (const f of failures) console.log(`FAILED: ${f.adapter} in ${f.scenario}: ${f.error}`);
 if (failures.length > 0) process.exitCode = 1;
-const dir = values.out ?? fileURLToPath(new URL('../results/', import.meta.url));
+const dir =
+  values.out === undefined ? fileURLToPath(new URL('../results/', import.meta.url)) : callerPath(values.out);
 const written = [
   ...writeRecord(dir, record),
   ...(await writeCharts(dir, runStamp(record), chosenScenarios, metrics)),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adapters } from '@nlbd/adapters';
@@ -8,7 +8,7 @@ import { environment } from '../src/environment.js';
 import { AdapterWorker, WorkerLane } from '../src/lanes.js';
 import { type Repetitions, type Timed, type Timing, timeInterleaved, typicalSpent } from '../src/measure.js';
 import { chartSpec, renderSvg } from '../src/report/charts.js';
-import { type RunRecord, toCsv, writeRecord } from '../src/report/files.js';
+import { type RunRecord, readRecord, toCsv, writeRecord } from '../src/report/files.js';
 import { formatStats } from '../src/report/format.js';
 import { bar, CHARS_PER_DECADE, logBars, renderMarkdown } from '../src/report/markdown.js';
 import { renderTable } from '../src/report/table.js';
@@ -306,6 +306,7 @@ describe('a tiny run of every scenario on every adapter', () => {
     };
     const [json, csv, md] = writeRecord(dir, record);
     expect(readFileSync(md!, 'utf8')).toBe(renderMarkdown(record));
+    expect(readRecord(json!)).toEqual(JSON.parse(JSON.stringify(record)));
     expect(json).toMatch(/2025-01-02T03-04-05\.json$/);
     expect(JSON.parse(readFileSync(json!, 'utf8')).metrics).toHaveLength(metrics.length);
     const lines = readFileSync(csv!, 'utf8').trim().split('\n');
@@ -344,6 +345,36 @@ describe('the Markdown report', () => {
     targets: evaluateTargets(metrics),
   };
   const md = renderMarkdown(record);
+
+  it('is rendered again from a results file, which must hold what a report reads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nlbd-report-'));
+    try {
+      const [json] = writeRecord(dir, record);
+      expect(renderMarkdown(readRecord(json!))).toBe(md);
+      const refused = (content: string) => {
+        const path = join(dir, 'bad.json');
+        writeFileSync(path, content);
+        return () => readRecord(path);
+      };
+      expect(() => readRecord(join(dir, 'none.json'))).toThrow(/not a results file \(ENOENT/);
+      expect(refused('{')).toThrow(/not a results file \(/);
+      expect(refused('[]')).toThrow(/not an object/);
+      const valid = JSON.parse(readFileSync(json!, 'utf8'));
+      const without = (change: (r: typeof valid) => void) => {
+        const copy = structuredClone(valid);
+        change(copy);
+        return refused(JSON.stringify(copy));
+      };
+      expect(without((r) => delete r.environment.nodeFlags)).toThrow(/no environment/);
+      expect(without((r) => delete r.config.sizes)).toThrow(/no sizes/);
+      expect(without((r) => (r.failures[0].error = 7))).toThrow(/no failures, or one/);
+      expect(without((r) => (r.targets[0].ratio = '2'))).toThrow(/no targets, or one/);
+      expect(without((r) => delete r.metrics[1].stats.min)).toThrow(/metrics\[1\] is not a metric/);
+      expect(without((r) => (r.metrics[0].adapter = null))).toThrow(/metrics\[0\] is not a metric/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('bars fill eighths of a cell, at least one eighth for any length above 0', () => {
     expect(bar(0)).toBe('');

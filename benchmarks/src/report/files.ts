@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../config.js';
 import type { Environment } from '../environment.js';
@@ -56,4 +56,57 @@ export function writeRecord(dir: string, record: RunRecord): string[] {
   writeFileSync(`${base}.csv`, toCsv(record.metrics));
   writeFileSync(`${base}.md`, renderMarkdown(record));
   return [`${base}.json`, `${base}.csv`, `${base}.md`];
+}
+
+/** Whether `x` is an object (not null, not an array). */
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * The {@link RunRecord} an earlier run wrote to `path` (its `<stamp>.json`), checked for the
+ * fields a report reads: a `RangeError` saying what is missing or wrong otherwise.
+ */
+export function readRecord(path: string): RunRecord {
+  let record: unknown;
+  try {
+    record = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new RangeError(`${path}: not a results file (${error instanceof Error ? error.message : error})`);
+  }
+  const fail = (what: string): never => {
+    throw new RangeError(`${path}: not a results file written by pnpm bench (${what})`);
+  };
+  if (!isObject(record)) return fail('not an object');
+  const { environment, config, metrics, failures, targets } = record;
+  if (
+    !isObject(environment) ||
+    !['date', 'commit', 'node', 'platform', 'cpu'].every((k) => typeof environment[k] === 'string') ||
+    !['cores', 'memoryGiB'].every((k) => typeof environment[k] === 'number') ||
+    !isObject(environment.packages) ||
+    !Array.isArray(environment.nodeFlags)
+  )
+    fail('no environment with a date, commit, machine, packages and node flags');
+  if (!isObject(config) || !isObject(config.sizes)) fail('no sizes');
+  const strings = (x: unknown, keys: readonly string[]) =>
+    isObject(x) && keys.every((k) => typeof x[k] === 'string');
+  if (!Array.isArray(failures) || !failures.every((f) => strings(f, ['scenario', 'adapter', 'error'])))
+    fail('no failures, or one without its scenario, adapter and error');
+  if (
+    !Array.isArray(targets) ||
+    !targets.every(
+      (t) => strings(t, ['description', 'verdict']) && (t.ratio === null || typeof t.ratio === 'number'),
+    )
+  )
+    fail('no targets, or one without its description, ratio and verdict');
+  if (!Array.isArray(metrics)) return fail('no metrics');
+  metrics.forEach((m: unknown, i) => {
+    const stats = isObject(m) ? m.stats : undefined;
+    if (
+      !strings(m, ['scenario', 'adapter', 'metric', 'unit']) ||
+      !isObject(stats) ||
+      !['median', 'min', 'max'].every((k) => typeof stats[k] === 'number')
+    )
+      fail(`metrics[${i}] is not a metric with a median, min and max`);
+  });
+  return record as unknown as RunRecord;
 }
