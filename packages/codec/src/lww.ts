@@ -3,6 +3,7 @@ import {
   type LWWEntry,
   LWWMap,
   type LWWMapState,
+  lwwEntry,
   lwwStampWins,
   type StoredKey,
   type Value,
@@ -197,14 +198,7 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
       const cur = walk !== undefined ? walk.find(key) : entries.get(key);
       if (cur !== undefined && !lwwStampWins(wall, counter, replica, cur)) continue;
     }
-    const e: LWWEntry = {
-      value,
-      deleted: gone,
-      wall,
-      counter: small(counter),
-      replica,
-      seq: small(seqs[i] as number),
-    };
+    const e = lwwEntry(value, gone, wall, small(counter), replica, small(seqs[i] as number));
     entries.set(key, e);
     index?.note(key, e);
     changed = true;
@@ -369,7 +363,7 @@ function readV1_0(x: unknown, r: Reader, path: string): LWWMapState {
     const deleted = i === nextTombstone;
     if (deleted) nextTombstone = ++t < tombstones.length ? (tombstones[t] as number) : -1;
     else value = values[v++];
-    entries.set(keys[i] as string, { value, deleted, wall, counter, replica, seq });
+    entries.set(keys[i] as string, lwwEntry(value, deleted, wall, counter, replica, seq));
   }
   return { entries, context };
 }

@@ -22,7 +22,7 @@ export { EWFlag, EWFlagReplica, type EWFlagState } from './ew-flag.js';
 export { GCounter, GCounterReplica, type GCounterState } from './g-counter.js';
 export { GSet, GSetReplica, type GSetState } from './g-set.js';
 export { compareStoredKeys, isBytesKey, type Key, loadKey, type StoredKey, storeKey } from './key.js';
-export { type LWWEntry, stampWins as lwwStampWins, wins as lwwWins } from './lww.js';
+export { type LWWEntry, lwwEntry, stampWins as lwwStampWins, wins as lwwWins } from './lww.js';
 export { LWWMap, LWWMapReplica, type LWWMapState, type LWWReplicaOptions } from './lww-map.js';
 export { LWWRegister, LWWRegisterReplica, type LWWRegisterState } from './lww-register.js';
 export { MVRegister, MVRegisterReplica, type MVRegisterState } from './mv-register.js';

@@ -21,6 +21,42 @@ export interface LWWEntry {
   readonly seq: number;
 }
 
+/**
+ * An entry as a class instance, never an object literal. V8 follows each literal's allocation
+ * site and may pretenure it (allocate its objects straight in the old generation) once they are
+ * seen to survive, as the entries a join or a decode keeps do; whether it does depends on when
+ * the engine optimizes the code that makes them. Made by this class, entries start young, and
+ * those that die young (overwritten, or in a state let go) never reach the old generation; those
+ * that live are copied there by the collector instead. nlbd's 5k-a-side merge both ways, in a
+ * loop of its own, read 4.3 to 4.6 ms with literals and 2.7 to 2.9 ms with this class; counting
+ * the minor collection after it (the merged replicas alive), 4.9 to 5.4 and 5.0 to 5.2 ms: the
+ * cost moves when the entries live on. The benchmark harness's lanes read the same either way
+ * (2.84 to 2.89 ms with literals, 2.9 to 3.3 ms with the class). One class also keeps one shape
+ * for every entry the comparisons read, whichever code made it.
+ */
+class Entry implements LWWEntry {
+  constructor(
+    readonly value: Value | undefined,
+    readonly deleted: boolean,
+    readonly wall: number,
+    readonly counter: number,
+    readonly replica: ReplicaId,
+    readonly seq: number,
+  ) {}
+}
+
+/** The entry of one write, from fields already checked; every entry is made here (see `Entry`). */
+export function lwwEntry(
+  value: Value | undefined,
+  deleted: boolean,
+  wall: number,
+  counter: number,
+  replica: ReplicaId,
+  seq: number,
+): LWWEntry {
+  return new Entry(value, deleted, wall, counter, replica, seq);
+}
+
 /** Whether `a` beats `b`: the greater timestamp wins (wall, then counter, then replica id). */
 export function wins(a: LWWEntry, b: LWWEntry): boolean {
   return stampWins(a.wall, a.counter, a.replica, b);
@@ -59,5 +95,5 @@ export function stamp(
   if (previous !== undefined && !stampWins(ts.wall, ts.counter, ts.replica, previous))
     ts = clock.receive(timestampOf(previous));
   const seq = DotContext.max(context, replica) + 1;
-  return { value, deleted: value === undefined, wall: ts.wall, counter: ts.counter, replica, seq };
+  return lwwEntry(value, value === undefined, ts.wall, ts.counter, replica, seq);
 }
