@@ -228,11 +228,17 @@ export function dotMapStore<K, T>(inner: DotStore<T>): DotStore<DotMap<K, T>> {
         changed = true;
         replaceIn(inner, target, index, k, vt, joined);
       };
-      for (const [k, vs] of source) rejoin(k, target.get(k) ?? empty, vs);
+      // The target's keys outside the source's: those it held before, less those the source has.
+      let outside = target.size;
+      for (const [k, vs] of source) {
+        const vt = target.get(k);
+        if (vt !== undefined) outside--;
+        rejoin(k, vt ?? empty, vs);
+      }
       // A target dot outside the source's keys dies iff the source's context has seen it. When
       // that context is small, look its dots up in the index instead of visiting every key.
       const seen = DotContext.size(cs);
-      if (seen === 0) return changed ? target : undefined;
+      if (seen === 0 || outside === 0) return changed ? target : undefined;
       if (seen * 4 < target.size) {
         index ??= buildDotIndex(inner, target);
         for (const [r, c] of eachDot(cs)) {
