@@ -49,7 +49,8 @@ type Document = States | Joiners;
 /**
  * A document (its three states or deltas) as one `@nlbd/codec` message: one envelope and one
  * replica table for all three, each part nil when bottom. Decoding validates every part before
- * anything is joined, and the map's rows join without its state being built.
+ * anything is joined; the map's rows join without its state being built, and each part joins
+ * once, so a set received by an empty replica becomes its own, unjoined.
  */
 const DocumentMessage = registerMessage<Document>('nlbd.adapter.document', {
   encode: (m, w) => {
@@ -61,7 +62,7 @@ const DocumentMessage = registerMessage<Document>('nlbd.adapter.document', {
     if (parts.length !== PARTS.length) r.fail(`expected ${PARTS.length} parts`, 'document');
     const joiners: Joiners = new Array(PARTS.length);
     for (let i = 0; i < PARTS.length; i++)
-      joiners[i] = parts[i] === null ? joinNothing : r.joiner(PARTS[i]!, parts[i], PART_PATHS[i]!);
+      joiners[i] = parts[i] === null ? joinNothing : r.joiner(PARTS[i]!, parts[i], PART_PATHS[i]!, true);
     return joiners;
   },
 });
@@ -81,8 +82,8 @@ const DigestsMessage = registerMessage<Digest[]>('nlbd.adapter.digests', {
  * writes use the in-place mutators (`setInto`, `addInto`, ...), which leave the state as joining
  * the delta would, since sync by digests never sends a mutation's delta; increments join a delta.
  * Wire bytes are one `@nlbd/codec` message holding the three states (or the deltas `encodeSince`
- * ships), digests one message of three digests; received maps join row by row, as `decodeInto`
- * does.
+ * ships), digests one message of three digests; received parts join as `decodeInto` joins them
+ * (maps row by row, a set into an empty replica taken whole).
  */
 class NlbdReplica implements WorkloadReplica {
   readonly id: string;

@@ -125,7 +125,7 @@ export function decodeInto<S>(
     bytes,
     options,
     (h) => checkState(crdt, h, options),
-    (payload, r) => readJoiner(crdt, payload, r, 'state'),
+    (payload, r) => readJoiner(crdt, payload, r, 'state', true),
     () => () => false,
   );
   return join(target);
@@ -135,18 +135,34 @@ export function decodeInto<S>(
  * The layout `x` of a state or delta of `crdt`, fully validated, as a function that joins it into
  * a target and returns whether the target changed: row by row where the layout allows (LWW-Map,
  * LWW-Register, PN-Counter), else by `crdt.joinInto` of the decoded state. Refusals happen here,
- * before any join.
+ * before any join. With `once`, the function joins one target only (a second call throws), and a
+ * bottom target may take the decoded state as its own (`StateCodec.adopt`) instead of joining it.
  */
 export function readJoiner<S>(
   crdt: Crdt<S, unknown>,
   x: unknown,
   r: Reader,
   path: string,
+  once = false,
 ): (target: S) => boolean {
   const codec = lookup.state(crdt as Crdt<unknown, unknown>) as StateCodec<S>;
-  if (codec.readJoin !== undefined) return codec.readJoin(x, r, path);
-  const state = codec.read(x, r, path);
-  return (target) => crdt.joinInto(target, state);
+  let join: (target: S) => boolean;
+  if (codec.readJoin !== undefined) join = codec.readJoin(x, r, path);
+  else {
+    const state = codec.read(x, r, path);
+    const adopt = once ? codec.adopt : undefined;
+    join =
+      adopt === undefined
+        ? (target) => crdt.joinInto(target, state)
+        : (target) => adopt(target, state) ?? crdt.joinInto(target, state);
+  }
+  if (!once) return join;
+  let used = false;
+  return (target) => {
+    if (used) throw new Error('a joiner made to join once was called again');
+    used = true;
+    return join(target);
+  };
 }
 
 /** Refuses a header that is not a state or delta (of `options.kind`, if set) of `crdt`. */

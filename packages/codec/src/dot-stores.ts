@@ -16,6 +16,12 @@ export function causalCodec<T>(store: StoreCodec<T>): StateCodec<Causal<T>> {
       const context = readContext(cx, r, `${path}.context`);
       return { store: store.readStore(sx, r, context, DotContext.empty(), false, `${path}.store`), context };
     },
+    // Bottom is an empty context: every live dot of a state lies in its context.
+    adopt(target, state) {
+      if (!DotContext.isEmpty(target.context)) return undefined;
+      target.store = state.store;
+      return DotContext.joinInto(target.context, state.context);
+    },
   };
 }
 

@@ -16,6 +16,13 @@ export interface StateCodec<S> {
    * of the state `read` returns would, and returning the same), which cannot fail.
    */
   readJoin?(x: unknown, r: Reader, path: string): (target: S) => boolean;
+  /**
+   * Optional: if `target` is bottom, makes it `state` by taking `state`'s parts (so `state` must
+   * not be used again) and returns whether it changed, as `joinInto` would; undefined otherwise.
+   * For a state just read, which nothing else holds: a join into an empty replica then builds
+   * nothing twice.
+   */
+  adopt?(target: S, state: S): boolean | undefined;
 }
 
 /**

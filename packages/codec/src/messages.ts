@@ -29,9 +29,11 @@ export interface MessageReader {
    * A state or delta of `crdt`, fully validated, as a function that joins it into a target (and
    * returns whether the target changed): what `decodeInto` does for a whole message, so that an
    * LWW-Map's rows join without the state being built. Call it once the whole message is read,
-   * so that a refused message changes nothing.
+   * so that a refused message changes nothing. With `once`, it joins one target only (a second
+   * call throws), and a causal type's decoded state becomes a bottom target's own, unjoined: a
+   * full state into an empty replica then builds nothing twice.
    */
-  joiner<S>(crdt: Crdt<S, unknown>, x: unknown, path: string): (target: S) => boolean;
+  joiner<S>(crdt: Crdt<S, unknown>, x: unknown, path: string, once?: boolean): (target: S) => boolean;
   /** A digest written by {@link MessageWriter.digest}. */
   digest(x: unknown, path: string): Digest;
   /** Refuses the message. */
@@ -90,8 +92,8 @@ class ReaderOfMessage implements MessageReader {
     return lookup.state(crdt as Crdt<unknown, unknown>).read(x, this.#r, path) as S;
   }
 
-  joiner<S>(crdt: Crdt<S, unknown>, x: unknown, path: string): (target: S) => boolean {
-    return readJoiner(crdt, x, this.#r, path);
+  joiner<S>(crdt: Crdt<S, unknown>, x: unknown, path: string, once = false): (target: S) => boolean {
+    return readJoiner(crdt, x, this.#r, path, once);
   }
 
   digest(x: unknown, path: string): Digest {

@@ -15,7 +15,15 @@ import { describe, expect, it } from 'vitest';
 import { historyArb } from '../../../test/support/crdt-history.ts';
 import { orMapOf, orSet, SUBJECTS, type Subject } from '../../../test/support/crdt-subjects.ts';
 import { checkProperty } from '../../../test/support/property.ts';
-import { decode, decodeDigest, decodeInto, encode, encodeDigest, inspect } from '../src/index.js';
+import {
+  decode,
+  decodeDigest,
+  decodeInto,
+  encode,
+  encodeDigest,
+  inspect,
+  registerMessage,
+} from '../src/index.js';
 
 const runs = { ciRuns: 300, localRuns: 40 };
 const subjects: readonly Subject[] = [...SUBJECTS, orMapOf(orMapOf(orSet)), orMapOf(SUBJECTS[6] as Subject)];
@@ -56,6 +64,58 @@ describe.each(subjects.map((s) => [s.name, s] as const))('%s', (_name, subject) 
             expect(decodeInto(crdt, viaInto, bytes)).toBe(crdt.joinInto(viaDecode, decode(crdt, bytes)));
             expect(crdt.equals(viaInto, viaDecode)).toBe(true);
           }
+        }
+      }),
+      runs,
+    );
+  });
+
+  // Messages whose joiners join any number of targets, and one target only (`once`).
+  const kind = `test.joiner.${subjects.indexOf(subject)}`;
+  const Many = registerMessage<unknown>(kind, {
+    encode: (s, w) => w.state(subject.crdt, s),
+    decode: (data, r) => r.joiner(subject.crdt, data, 'state'),
+  });
+  const Once = registerMessage<unknown>(`${kind}.once`, {
+    encode: (s, w) => w.state(subject.crdt, s),
+    decode: (data, r) => r.joiner(subject.crdt, data, 'state', true),
+  });
+
+  it("a message's joiner joins into any number of targets, each independent of the others", () => {
+    checkProperty(
+      fc.property(historyArb(subject), subject.op, (h, op) => {
+        const { crdt } = subject;
+        const s = h.states.at(-1);
+        const mid = h.states[Math.floor(h.states.length / 2)];
+        const join = Many.decode(Many.encode(s)) as (target: unknown) => boolean;
+        const targets = [crdt.empty(), crdt.clone(mid), crdt.empty()];
+        for (const t of targets) {
+          const expected = crdt.clone(t);
+          const changed = crdt.joinInto(expected, s);
+          expect(join(t)).toBe(changed);
+          expect(crdt.equals(t, expected)).toBe(true);
+        }
+        // A write to the first target leaves the last as it was.
+        crdt.joinInto(targets[0], subject.mutate(targets[0], 'zed', op, new HybridLogicalClock('zed')));
+        expect(crdt.equals(targets[2], s)).toBe(true);
+      }),
+      runs,
+    );
+  });
+
+  it("a message's joiner made to join once takes the state into a bottom target, then refuses", () => {
+    checkProperty(
+      fc.property(historyArb(subject), (h) => {
+        const { crdt } = subject;
+        for (const [t, s] of [
+          [crdt.empty(), h.states.at(-1)],
+          [crdt.clone(h.states[0]), h.deltas.at(-1) ?? crdt.empty()],
+        ]) {
+          const join = Once.decode(Once.encode(s)) as (target: unknown) => boolean;
+          const expected = crdt.clone(t);
+          expect(join(t)).toBe(crdt.joinInto(expected, s));
+          expect(crdt.equals(t, expected)).toBe(true);
+          expect(() => join(crdt.empty())).toThrow(/called again/);
         }
       }),
       runs,
