@@ -1,6 +1,7 @@
 import { type Dot, DotContext } from '@nlbd/core';
 import type { Causal, DotFun, DotSet, GSetState, StoredKey, Value } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
+import { DotSeen } from './dot-seen.js';
 import { DotColumnReader, DotColumnWriter } from './dots.js';
 import { readKeys, sortKeys, writeKeys } from './keys.js';
 import type { StateCodec, StoreCodec } from './layout.js';
@@ -14,7 +15,7 @@ export function causalCodec<T>(store: StoreCodec<T>): StateCodec<Causal<T>> {
     read(x, r, path) {
       const [cx, sx] = asTuple(x, 2, path);
       const context = readContext(cx, r, `${path}.context`);
-      return { store: store.readStore(sx, r, context, DotContext.empty(), false, `${path}.store`), context };
+      return { store: store.readStore(sx, r, context, new DotSeen(), false, `${path}.store`), context };
     },
     // Bottom is an empty context: every live dot of a state lies in its context.
     adopt(target, state) {

@@ -1,4 +1,5 @@
 import { type Dot, DotContext, type ReplicaId } from '@nlbd/core';
+import type { DotSeen } from './dot-seen.js';
 import { asArray, fail, type Reader, type Writer } from './wire.js';
 
 /**
@@ -81,7 +82,7 @@ export class DotColumnReader {
    * The next `k` dots, which must ascend by (replica index, counter), lie in `context`, and not
    * yet be in `live` (into which they are added): a dot names one update, held in one place.
    */
-  take(k: number, context: DotContext, live: DotContext | undefined): Dot[] {
+  take(k: number, context: DotContext, live: DotSeen | undefined): Dot[] {
     if (k > this.length - this.#i) fail(`expected ${k} more dots than the columns hold`, this.#path);
     const out: Dot[] = new Array(k);
     let lastIndex = -1;
@@ -99,7 +100,7 @@ export class DotColumnReader {
       }
       if (!DotContext.hasEvent(context, replica, counter))
         fail(`dot (${replica}, ${counter}) is not in the context`, at);
-      if (live !== undefined && !DotContext.addEvent(live, replica, counter)) {
+      if (live !== undefined && !live.add(replica, counter)) {
         fail(`dot (${replica}, ${counter}) appears twice`, at);
       }
       out[j] = { replica, counter };

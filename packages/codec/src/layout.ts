@@ -1,4 +1,5 @@
 import type { DotContext } from '@nlbd/core';
+import type { DotSeen } from './dot-seen.js';
 import type { Reader, Writer } from './wire.js';
 
 /**
@@ -36,5 +37,5 @@ export interface StoreCodec<T> {
    * The store the parts `x` describe. Every dot must lie in `context` and appear once in the
    * whole state (`live` collects them); `nonEmpty` refuses an empty store (OR-Map values).
    */
-  readStore(x: unknown, r: Reader, context: DotContext, live: DotContext, nonEmpty: boolean, path: string): T;
+  readStore(x: unknown, r: Reader, context: DotContext, live: DotSeen, nonEmpty: boolean, path: string): T;
 }

@@ -1,5 +1,5 @@
 import { DecodeError, DotContext, HybridLogicalClock } from '@nlbd/core';
-import { GCounter, LWWMap, type LWWMapState, MVRegister, ORSet, PNCounter } from '@nlbd/crdts';
+import { GCounter, LWWMap, type LWWMapState, MVRegister, ORMap, ORSet, PNCounter } from '@nlbd/crdts';
 import { deflateSync, inflateSync } from 'fflate';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
@@ -154,6 +154,30 @@ describe('schema', () => {
       () => decode(ORSet, craft('orset', [['a'], [ctx([0, 1], [0, 1, 0]), [[], [], [], [], [], [], []]]])),
       /cloud/,
     );
+    // A dot again after lower ones: found in a run of ascending dots, or among the lower ones.
+    const xyz = (counters: number[]) => [[], [0, 0, 0], ['x', 'y', 'z'], [], [], [], counters];
+    refuses(
+      () => decode(ORSet, craft('orset', [['a'], [ctx([0, 5], []), xyz([3, -2, 2])]])),
+      /appears twice/,
+    );
+    refuses(
+      () => decode(ORSet, craft('orset', [['a'], [ctx([0, 5], []), xyz([5, -3, 0])]])),
+      /appears twice/,
+    );
+    expect(ORSet.value(decode(ORSet, craft('orset', [['a'], [ctx([0, 5], []), xyz([5, -3, -1])]])))).toEqual(
+      new Set(['x', 'y', 'z']),
+    );
+    // One dot in two values of an OR-Map, each value's column on its own.
+    const Tags = ORMap.of(ORSet);
+    const dot = { replica: 'a', counter: 1 };
+    const twice = {
+      store: new Map([
+        ['k1', new Map([['x', [dot]]])],
+        ['k2', new Map([['y', [dot]]])],
+      ]),
+      context: DotContext.from(new Map([['a', 1]])),
+    };
+    refuses(() => decode(Tags, encode(Tags, twice as ReturnType<typeof Tags.empty>)), /appears twice/);
   });
   it('refuses LWW rows with negative, fractional or non-numeric clocks', () => {
     const body = (walls: unknown[]) => [
