@@ -28,7 +28,7 @@ export interface LWWEntry {
  * the engine optimizes the code that makes them. Made by this class, entries start young, and
  * those that die young (overwritten, or in a state let go) never reach the old generation; those
  * that live are copied there by the collector instead. nlbd's 5k-a-side merge both ways, in a
- * loop of its own, read 4.0 to 4.6 ms with literals and 2.6 to 2.9 ms with this class; counting
+ * loop of its own, read 4.0 to 4.9 ms with literals and 2.5 to 3.3 ms with this class; counting
  * the minor collection after it (the merged replicas alive), 4.9 to 5.4 and 5.0 to 5.2 ms: the
  * cost moves when the entries live on. The benchmark harness's lanes read the same either way
  * (2.84 to 2.89 ms with literals, 2.9 to 3.3 ms with the class). One class also keeps one shape
