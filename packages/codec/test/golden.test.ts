@@ -40,8 +40,8 @@ describe('golden files', () => {
 });
 
 describe('LWW entries', () => {
-  // Entries made by object literals are pretenured by V8 and give the engine shapes to tell apart;
-  // every entry is made by `lwwEntry` instead, whichever way it came.
+  // Entries made by object literals may be pretenured by V8 and give the engine shapes to tell
+  // apart; every entry is made by `lwwEntry` instead, whichever way it came.
   it('share one prototype, written, decoded from every version, or joined row by row', () => {
     const clock = new HybridLogicalClock('alice');
     const written = LWWMap.empty();
