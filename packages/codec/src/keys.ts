@@ -153,18 +153,20 @@ function keyRunsOf(sorted: readonly StoredKey[]): KeyRunColumns {
 }
 
 /**
- * The most keys encoded to UTF-8 at once by {@link asciiKeyRuns}: joining and encoding more at
- * once cost more a key (50k keys of 10 characters: 50 ns a key at once, 25 ns in chunks of
- * 4,096). The first chunks are smaller (256 keys, then doubling), so that keys found out of
- * order early have cost little.
+ * The most keys encoded to UTF-8 at once by {@link asciiKeyRuns}: joining more at once cost more
+ * a key. The first chunks are smaller (256 keys, then doubling), so that keys found out of order
+ * early have cost little.
  */
 const ASCII_CHUNK = 4096;
 
 /**
  * {@link writeKeyRuns} of keys that are all ASCII strings (the commonest keys), if they ascend;
- * undefined if they do not, or are not all ASCII strings. The keys are encoded to UTF-8 a chunk
- * at a time ({@link ASCII_CHUNK}), and compared and front-coded as bytes (for ASCII, one byte a code unit, in the same
- * order): reading strings code unit by code unit cost 2-3 ns a unit.
+ * undefined if they do not, or are not all ASCII strings. The keys are joined and encoded to
+ * UTF-8 a chunk at a time ({@link ASCII_CHUNK}) into one buffer (`encodeInto`, which allocates
+ * nothing: `encode` cost 25 ns a key more), then compared and front-coded as bytes (for ASCII,
+ * one byte a code unit, in the same order), four bytes at a time while they agree: reading
+ * strings code unit by code unit cost 2-3 ns a unit. 5k keys of 10 characters: 36 ns a key with
+ * `encode` and byte by byte, 25 ns this way.
  */
 function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
   const n = keys.length;
@@ -178,31 +180,34 @@ function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
   const prefixes = new Float64Array(n);
   const lengths = new Float64Array(n);
   const text = new Uint8Array(units);
+  // Every key's bytes, end to end.
+  const all = new Uint8Array(units);
+  const words = new DataView(all.buffer);
   let at = 0;
-  let prev = text;
+  let start = 0;
   let prevStart = 0;
   let prevLength = 0;
   for (let from = 0, to = 0; from < n; from = to) {
     to = Math.min(n, from + Math.min(ASCII_CHUNK, Math.max(256, from)));
     const joined = (to - from === n ? keys : keys.slice(from, to)).join('');
-    const all = utf8.encode(joined);
-    // Every code unit from 0x80 up (a byte key's mark among them) takes two UTF-8 bytes or more.
-    if (all.length !== joined.length) return undefined;
-    let start = 0;
+    // Every code unit from 0x80 up (a byte key's mark among them) takes two UTF-8 bytes or more,
+    // so text that is not all ASCII does not fit.
+    const { read, written } = utf8.encodeInto(joined, all.subarray(start, start + joined.length));
+    if (read !== joined.length || written !== joined.length) return undefined;
     for (let i = from; i < to; i++) {
       const length = (keys[i] as string).length;
       let p = 0;
       if (i > 0) {
         const shorter = Math.min(length, prevLength);
-        while (p < shorter && prev[prevStart + p] === all[start + p]) p++;
+        while (p + 4 <= shorter && words.getUint32(prevStart + p) === words.getUint32(start + p)) p += 4;
+        while (p < shorter && all[prevStart + p] === all[start + p]) p++;
         // Ascending: the first byte that differs is greater, or the previous key is a proper prefix.
-        if (p === length || (p < prevLength && (all[start + p] as number) < (prev[prevStart + p] as number)))
+        if (p === length || (p < prevLength && (all[start + p] as number) < (all[prevStart + p] as number)))
           return undefined;
       }
       prefixes[i] = p;
       lengths[i] = length;
       for (let j = start + p; j < start + length; j++) text[at++] = all[j] as number;
-      prev = all;
       prevStart = start;
       prevLength = length;
       start += length;

@@ -7,11 +7,16 @@ import { writeRuns } from '../src/runs.js';
 
 const runs = { ciRuns: 500, localRuns: 100 };
 
-/** Few code units, so keys share prefixes, start one another and differ at every place. */
-const asciiKey = fc.string({
-  unit: fc.constantFrom('\u0000', '0', '1', 'a', 'b', '~', '\u007f'),
-  maxLength: 6,
-});
+/**
+ * Few code units, so keys share prefixes, start one another and differ at every place; some after
+ * a shared stem of 4 to 9 units, so that keys agree for whole 4-byte words and differ inside one.
+ */
+const asciiKey = fc
+  .tuple(
+    fc.constantFrom('', '', 'abcd', 'abcdef0', 'abcdefgh', 'abcdefg~\u0000'),
+    fc.string({ unit: fc.constantFrom('\u0000', '0', '1', 'a', 'b', '~', '\u007f'), maxLength: 6 }),
+  )
+  .map(([stem, rest]) => stem + rest);
 /** Keys off the ASCII fast path: Latin-1, a surrogate pair, the last code unit, numbers, bytes. */
 const otherKey = fc.constantFrom<StoredKey>(
   '\u0080',
