@@ -40,13 +40,8 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     // rows are written in the order they iterate, checked by the front coding; only keys that
     // turn out not in order are sorted first.
     const n = s.entries.size;
-    let keys: StoredKey[] = new Array(n);
-    const entries: LWWEntry[] = new Array(n);
-    let i = 0;
-    s.entries.forEach((e, k) => {
-      keys[i] = k;
-      entries[i++] = e;
-    });
+    let keys: StoredKey[] = [...s.entries.keys()];
+    const entries: LWWEntry[] = [...s.entries.values()];
     let keyRuns = keyRunsInOrder(keys);
     const rows = new RowColumns(n, w);
     if (keyRuns !== undefined) for (let j = 0; j < n; j++) rows.add(j, entries[j] as LWWEntry);
@@ -192,10 +187,12 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
     const wall = walls[i] as number;
     const counter = counters[i] as number;
     const replica = replicas[i] as ReplicaId;
-    const key = keys[i] as StoredKey;
+    let key = keys[i] as StoredKey;
     if (!fresh) {
       // The row's entry is built only if it wins: in a merge, half the rows lose.
-      const cur = walk !== undefined ? walk.find(key) : entries.get(key);
+      let cur: LWWEntry | undefined;
+      if (walk === undefined) cur = entries.get(key);
+      else if ((cur = walk.find(key)) !== undefined) key = walk.found as StoredKey;
       if (cur !== undefined && !lwwStampWins(wall, counter, replica, cur)) continue;
     }
     const e = lwwEntry(value, gone, wall, small(counter), replica, small(seqs[i] as number));
@@ -207,20 +204,21 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
 }
 
 /** The fewest entries a map must hold for a {@link SortedWalk} of it. */
-const WALK_FROM = 8192;
+const WALK_FROM = 1024;
 
 /**
  * The entries of a map whose keys iterate in wire order, met by keys in wire order: each found
  * by walking the map alongside them, as in a merge of two sorted lists, not by a lookup. A
- * lookup of a key just decoded hashes it, then compares it with the key it finds, at a place in
- * the table that has nothing to do with the last one (in a loop of their own, 50k such lookups
- * into a 50k-entry map took 11 ms, walking it 1.6 ms), and a row that wins is looked up twice
- * (`get`, then `set`). Side by side against lookups, joining one state into another (half the
- * keys shared) both ways was 1.01x faster at 5k entries, 1.03x at 10k, 1.05x and 1.09x at 20k,
- * 1.02x to 1.30x at 50k (four runs): the way the rows lose 1.14x to 1.54x, the way they win
- * 0.92x to 1.15x (a winning row is still looked up once, by `set`). Hence only maps of
+ * lookup of a key just decoded first hashes it (in a loop of its own, 53 ns a lookup of
+ * 10-character keys into a 5k-entry map, 20 ns once the key's hash is cached), then compares it
+ * with the key it finds, at a place in the table that has nothing to do with the last one. A walk
+ * hashes nothing, and a row that wins is set under the map's own key ({@link SortedWalk.found}),
+ * whose hash the map has: only keys new to the map are hashed. Joining one state into another
+ * (half the keys shared) both ways, walking against lookups in one process: 0.94x to 0.96x the
+ * time at 5k entries a side, 0.86x to 0.90x at 50k, 1.00x at 1k. Hence maps of
  * {@link WALK_FROM} entries or more are walked. Only the entries the map held when the walk began
- * are walked: keys set meanwhile are ones the walk has passed or is at, and new ones go to the end.
+ * are walked: keys set meanwhile are ones the walk has passed or is at, and new ones go to the
+ * end.
  */
 class SortedWalk {
   readonly #keys: IterableIterator<StoredKey>;
@@ -230,6 +228,8 @@ class SortedWalk {
   #key: StoredKey | undefined;
   #rank = 0;
   #entry: LWWEntry | undefined;
+  /** The map's own key (equal to the one asked for) of the entry {@link find} last found. */
+  found: StoredKey | undefined;
 
   private constructor(entries: Map<StoredKey, LWWEntry>) {
     this.#keys = entries.keys();
@@ -254,6 +254,7 @@ class SortedWalk {
     const rank = wireRank(key);
     while (this.#key !== undefined && rankedBefore(this.#key, this.#rank, key, rank)) this.#next();
     if (this.#key !== key) return undefined;
+    this.found = this.#key;
     const found = this.#entry;
     this.#next();
     return found;
