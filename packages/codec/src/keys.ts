@@ -101,11 +101,25 @@ export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
 }
 
 /**
+ * Keys to front-code: an array, or the keys of a map (iterated as they are, not copied into an
+ * array: a state's own `Map`, whose 50k keys would cost a 400 KB array on fresh memory).
+ */
+export type KeyList = readonly StoredKey[] | ReadonlyMap<StoredKey, unknown>;
+
+/** The keys of `list`, in its order. */
+function keysOf(list: KeyList): Iterable<StoredKey> {
+  return list instanceof Map ? list.keys() : (list as readonly StoredKey[]);
+}
+
+/**
  * `keys` as {@link KeyRunColumns} if they are in wire order (strictly ascending), else undefined:
  * the order check and the front coding in one pass where the keys are ASCII strings.
  */
-export function keyRunsInOrder(keys: readonly StoredKey[]): KeyRunColumns | undefined {
-  return asciiKeyRuns(keys) ?? (inWireOrder(keys) ? keyRunsOf(keys) : undefined);
+export function keyRunsInOrder(keys: KeyList): KeyRunColumns | undefined {
+  const runs = asciiKeyRuns(keys);
+  if (runs !== undefined) return runs;
+  const list = keys instanceof Map ? [...keys.keys()] : (keys as readonly StoredKey[]);
+  return inWireOrder(list) ? keyRunsOf(list) : undefined;
 }
 
 /** Whether `keys` come in wire order (strictly ascending, see {@link sortKeys}). */
@@ -168,12 +182,11 @@ const ASCII_CHUNK = 4096;
  * strings code unit by code unit cost 2-3 ns a unit. 5k keys of 10 characters: 36 ns a key with
  * `encode` and byte by byte, 25 ns this way.
  */
-function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
-  const n = keys.length;
+function asciiKeyRuns(list: KeyList): KeyRunColumns | undefined {
+  const n = list instanceof Map ? list.size : (list as readonly StoredKey[]).length;
   if (n === 0) return undefined;
   let units = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
+  for (const k of keysOf(list)) {
     if (typeof k !== 'string') return undefined;
     units += k.length;
   }
@@ -183,19 +196,23 @@ function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
   // Every key's bytes, end to end.
   const all = new Uint8Array(units);
   const words = new DataView(all.buffer);
+  const chunk: string[] = [];
+  let size = Math.min(n, 256);
+  let i = 0;
   let at = 0;
   let start = 0;
   let prevStart = 0;
   let prevLength = 0;
-  for (let from = 0, to = 0; from < n; from = to) {
-    to = Math.min(n, from + Math.min(ASCII_CHUNK, Math.max(256, from)));
-    const joined = (to - from === n ? keys : keys.slice(from, to)).join('');
+  for (const key of keysOf(list)) {
+    chunk.push(key as string);
+    if (chunk.length < size) continue;
+    const joined = chunk.join('');
     // Every code unit from 0x80 up (a byte key's mark among them) takes two UTF-8 bytes or more,
     // so text that is not all ASCII does not fit.
     const { read, written } = utf8.encodeInto(joined, all.subarray(start, start + joined.length));
     if (read !== joined.length || written !== joined.length) return undefined;
-    for (let i = from; i < to; i++) {
-      const length = (keys[i] as string).length;
+    for (let c = 0; c < chunk.length; c++, i++) {
+      const length = (chunk[c] as string).length;
       let p = 0;
       if (i > 0) {
         const shorter = Math.min(length, prevLength);
@@ -212,6 +229,8 @@ function asciiKeyRuns(keys: readonly StoredKey[]): KeyRunColumns | undefined {
       prevLength = length;
       start += length;
     }
+    chunk.length = 0;
+    size = Math.min(n - i, ASCII_CHUNK, Math.max(256, i));
   }
   return [[], n, writeRuns(prefixes), writeRuns(lengths), packKeyText(text.subarray(0, at)), []];
 }

@@ -38,15 +38,16 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     const context = writeContext(s.context, w);
     // Keys inserted in wire order (a decoded state, keys written in order) are the rule: their
     // rows are written in the order they iterate, checked by the front coding; only keys that
-    // turn out not in order are sorted first.
+    // turn out not in order are sorted first. Neither keys nor entries are copied into arrays
+    // (at 50k entries, each array was a 400 KB large object on fresh memory).
     const n = s.entries.size;
-    let keys: StoredKey[] = [...s.entries.keys()];
-    const entries: LWWEntry[] = [...s.entries.values()];
-    let keyRuns = keyRunsInOrder(keys);
+    let keyRuns = keyRunsInOrder(s.entries);
     const rows = new RowColumns(n, w);
-    if (keyRuns !== undefined) for (let j = 0; j < n; j++) rows.add(j, entries[j] as LWWEntry);
-    else {
-      keys = sortKeys(keys);
+    if (keyRuns !== undefined) {
+      let j = 0;
+      for (const e of s.entries.values()) rows.add(j++, e);
+    } else {
+      const keys = sortKeys(s.entries.keys());
       for (let j = 0; j < n; j++) rows.add(j, s.entries.get(keys[j] as StoredKey) as LWWEntry);
       keyRuns = writeKeyRuns(keys);
     }
@@ -54,7 +55,7 @@ export const lwwCodec: StateCodec<LWWMapState> = {
       context,
       ...keyRuns,
       writeRuns(rows.tombstones),
-      wireValues(rows.values),
+      wireValues(rows.liveValues()),
       writeRuns(toDeltas(rows.walls)),
       writeRuns(toDeltas(rows.counters)),
       writeRuns(rows.replicas),
@@ -83,8 +84,9 @@ export const lwwCodec: StateCodec<LWWMapState> = {
 class RowColumns {
   /** The deleted rows, each as its distance from the previous one. */
   readonly tombstones: number[] = [];
-  /** The live rows' values. */
-  readonly values: Value[] = [];
+  /** The live rows' values: room for every row, cut to the live ones by {@link liveValues}. */
+  readonly #values: Value[];
+  #live = 0;
   readonly walls: Float64Array;
   readonly counters: Float64Array;
   readonly replicas: Float64Array;
@@ -95,6 +97,9 @@ class RowColumns {
   #lastIndex = 0;
 
   constructor(n: number, w: Writer) {
+    // Sized once: a column grown by pushes is copied at every growth, and from 16k values on
+    // each copy is a large object on fresh memory.
+    this.#values = new Array(n);
     this.walls = new Float64Array(n);
     this.counters = new Float64Array(n);
     this.replicas = new Float64Array(n);
@@ -107,7 +112,7 @@ class RowColumns {
     if (e.deleted) {
       this.tombstones.push(i - this.#lastTombstone);
       this.#lastTombstone = i;
-    } else this.values.push(e.value as Value);
+    } else this.#values[this.#live++] = e.value as Value;
     this.walls[i] = e.wall;
     this.counters[i] = e.counter;
     // Runs of rows by one writer are the rule: intern a replica once per run.
@@ -117,6 +122,12 @@ class RowColumns {
     }
     this.replicas[i] = this.#lastIndex;
     this.seqs[i] = e.seq;
+  }
+
+  /** The live rows' values, once every row is added. */
+  liveValues(): Value[] {
+    this.#values.length = this.#live;
+    return this.#values;
   }
 }
 
@@ -130,7 +141,9 @@ interface Rows {
   readonly values: readonly Value[];
   readonly walls: Float64Array;
   readonly counters: Float64Array;
-  readonly replicas: readonly ReplicaId[];
+  /** Each row's writer, as its index in `ids` (the message's replica table). */
+  readonly replicas: Int32Array;
+  readonly ids: readonly ReplicaId[];
   readonly seqs: Float64Array;
 }
 
@@ -147,9 +160,8 @@ function readRows(x: unknown, r: Reader, path: string): Rows {
   const indexes = readSmallRuns(parts[11], n, `${path}.replicas`);
   const seqs = readDeltas(parts[12], n, `${path}.seqs`, 1);
   const dots = new DotChecker(context, r, path);
-  const replicas: ReplicaId[] = new Array(n);
-  for (let i = 0; i < n; i++) replicas[i] = dots.check(indexes[i] as number, seqs[i] as number, i);
-  return { context, keys, deleted, values, walls, counters, replicas, seqs };
+  for (let i = 0; i < n; i++) dots.check(indexes[i] as number, seqs[i] as number, i);
+  return { context, keys, deleted, values, walls, counters, replicas: indexes, ids: r.replicas, seqs };
 }
 
 /** Which of `n` rows are the `count` tombstones a column of row gaps names (ascending, below `n`). */
@@ -178,7 +190,7 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
   // Keys are distinct within the rows, so rows that meet an empty target meet nothing.
   const fresh = entries.size === 0;
   const index = writeIndexOf(entries);
-  const { keys, deleted, values, walls, counters, replicas, seqs } = rows;
+  const { keys, deleted, values, walls, counters, replicas, ids, seqs } = rows;
   const walk = fresh ? undefined : SortedWalk.over(entries, keys.length);
   let v = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -186,7 +198,7 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
     const value = gone ? undefined : values[v++];
     const wall = walls[i] as number;
     const counter = counters[i] as number;
-    const replica = replicas[i] as ReplicaId;
+    const replica = ids[replicas[i] as number] as ReplicaId;
     let key = keys[i] as StoredKey;
     if (!fresh) {
       // The row's entry is built only if it wins: in a merge, half the rows lose.

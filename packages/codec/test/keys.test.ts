@@ -79,11 +79,27 @@ describe('key runs', () => {
     );
   });
 
+  it('read from a map, as from an array of its keys', () => {
+    checkProperty(
+      fc.property(
+        keySet.chain((keys) => fc.shuffledSubarray(keys, { minLength: keys.length })),
+        (keys) => {
+          const map = new Map(keys.map((k, i) => [k, i]));
+          expect(keyRunsInOrder(map)).toEqual(keyRunsInOrder(keys));
+          const sorted = sortKeys(keys);
+          expect(keyRunsInOrder(new Map(sorted.map((k) => [k, 0])))).toEqual(writeKeyRuns(sorted));
+        },
+      ),
+      runs,
+    );
+  });
+
   it('compare keys across the chunks ASCII keys are encoded in', () => {
     // Chunks of 256, 256, 512, 1,024, 2,048, then 4,096 keys: keys 255 and 256 meet across the
     // first boundary, 4,095 and 4,096 across the first between full chunks.
     const sorted = Array.from({ length: 10_000 }, (_, i) => `k${String(i).padStart(5, '0')}`);
     expect(keyRunsInOrder(sorted)).toEqual(expectedRuns(sorted));
+    expect(keyRunsInOrder(new Map(sorted.map((k) => [k, 0])))).toEqual(expectedRuns(sorted));
     for (const at of [255, 4095, 8191]) {
       const swapped = [...sorted];
       [swapped[at], swapped[at + 1]] = [swapped[at + 1] as string, swapped[at] as string];
