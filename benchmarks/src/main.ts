@@ -1,5 +1,6 @@
 /**
- * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>] [--in-process]`:
+ * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>] [--in-process]`
+ * (`--help` lists the options; a wrong option or name exits 2 with the list):
  * runs the scenarios on every adapter in this one process, each adapter in a worker thread of its
  * own (all in the main thread with `--in-process`), prints the table and the target ratios, and
  * writes benchmarks/results/<date>.json, .csv, .md and one SVG chart per scenario. An adapter whose
@@ -10,7 +11,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adapterByName, adapters } from '@nlbd/adapters';
+import { type Adapter, adapterByName, adapters } from '@nlbd/adapters';
 import {
   fullRepetitions,
   fullSizes,
@@ -28,16 +29,51 @@ import { runBenchmarks } from './run.js';
 import { selectScenarios } from './scenarios/index.js';
 import { evaluateTargets, renderTargets } from './targets.js';
 
-const { values } = parseArgs({
-  options: {
-    full: { type: 'boolean', default: false },
-    filter: { type: 'string' },
-    adapters: { type: 'string' },
-    out: { type: 'string' },
-    'in-process': { type: 'boolean', default: false },
-    markdown: { type: 'string' },
-  },
-});
+const USAGE = `usage: pnpm bench [options]
+
+  --full                 the issue's sizes (the quick suite's are a tenth of most)
+  --filter <list>        scenarios by number or id, comma-separated (e.g. 2,3 or full-sync)
+  --adapters <list>      adapters by name, comma-separated (${adapters.map((a) => a.name).join(', ')})
+  --in-process           every adapter in the main thread, not a worker each (no time limit)
+  --out <dir>            where the results go (default benchmarks/results)
+  --markdown <file>      print the Markdown report of a recorded run (<date>.json); runs nothing
+  -h, --help             this text
+`;
+
+/** Prints `message` and the usage to stderr, and exits with status 2 (a usage error). */
+function usageError(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let values: {
+  full: boolean;
+  filter?: string;
+  adapters?: string;
+  out?: string;
+  'in-process': boolean;
+  markdown?: string;
+  help: boolean;
+};
+try {
+  ({ values } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      filter: { type: 'string' },
+      adapters: { type: 'string' },
+      out: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+      markdown: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (error) {
+  usageError(error instanceof Error ? error.message : String(error));
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 /** `path` from the caller's directory: pnpm runs this in benchmarks/, and records where it was called in INIT_CWD. */
 function callerPath(path: string): string {
@@ -56,10 +92,16 @@ if (values.markdown !== undefined) {
   process.exit(0);
 }
 
-const chosenScenarios = selectScenarios(values.filter);
-const chosenAdapters = values.adapters
-  ? values.adapters.split(',').map((n) => adapterByName(n.trim()))
-  : [...adapters];
+let chosenScenarios: ReturnType<typeof selectScenarios>;
+let chosenAdapters: Adapter[];
+try {
+  chosenScenarios = selectScenarios(values.filter);
+  chosenAdapters = values.adapters
+    ? values.adapters.split(',').map((n) => adapterByName(n.trim()))
+    : [...adapters];
+} catch (error) {
+  usageError(error instanceof Error ? error.message : String(error));
+}
 const config: RunConfig = values.full
   ? { sizes: fullSizes, repetitions: fullRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.full }
   : { sizes: quickSizes, repetitions: quickRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.quick };

@@ -247,7 +247,8 @@ describe('scenario selection', () => {
     expect(selectScenarios('2,counters').map((s) => s.number)).toEqual([2, 5]);
     expect(selectScenarios(undefined)).toHaveLength(9);
     expect(selectScenarios('server').map((s) => s.number)).toEqual([9]);
-    expect(() => selectScenarios('nope')).toThrow(/names no scenario/);
+    expect(() => selectScenarios('nope')).toThrow(/no scenario nope; there are 1 local-sets/);
+    expect(() => selectScenarios('2,99,x')).toThrow(/no scenario 99, x;/);
   });
 });
 

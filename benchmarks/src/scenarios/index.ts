@@ -24,14 +24,18 @@ export const scenarios: readonly Scenario[] = [
   server,
 ];
 
-/** The scenarios `filter` names (ids or numbers, comma-separated); all when it is undefined. */
+/**
+ * The scenarios `filter` names (ids or numbers, comma-separated), in run order; all when it is
+ * undefined. A name that is no scenario's is a `RangeError` listing the scenarios there are.
+ */
 export function selectScenarios(filter: string | undefined): Scenario[] {
   if (filter === undefined) return [...scenarios];
   const wanted = filter.split(',').map((s) => s.trim());
-  const chosen = scenarios.filter((s) => wanted.includes(s.id) || wanted.includes(String(s.number)));
   const known = scenarios.map((s) => `${s.number} ${s.id}`).join(', ');
-  if (chosen.length === 0) throw new RangeError(`--filter ${filter} names no scenario; there are ${known}`);
-  return chosen;
+  const unknown = wanted.filter((w) => !scenarios.some((s) => s.id === w || String(s.number) === w));
+  if (unknown.length > 0)
+    throw new RangeError(`--filter ${filter}: no scenario ${unknown.join(', ')}; there are ${known}`);
+  return scenarios.filter((s) => wanted.includes(s.id) || wanted.includes(String(s.number)));
 }
 
 /** The scenario of id `id`. */
