@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { adapters } from '@nlbd/adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinySizes } from '../src/config.js';
@@ -250,6 +252,32 @@ describe('scenario selection', () => {
     expect(() => selectScenarios('nope')).toThrow(/no scenario nope; there are 1 local-sets/);
     expect(() => selectScenarios('2,99,x')).toThrow(/no scenario 99, x;/);
   });
+});
+
+describe('the command line', () => {
+  const bench = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+    });
+
+  it('prints its options for --help, and refuses a wrong option, scenario or adapter before running', () => {
+    const help = bench('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: pnpm bench/);
+    expect(help.stdout).toContain('--filter <list>');
+    for (const [args, message] of [
+      [['--fast'], /Unknown option '--fast'/],
+      [['--filter', '2,99'], /--filter 2,99: no scenario 99; there are 1 local-sets/],
+      [['--adapters', 'nlbd,yj'], /no adapter "yj"; there are plain, nlbd/],
+    ] as const) {
+      const refused = bench(...args);
+      expect(refused.status, args.join(' ')).toBe(2);
+      expect(refused.stderr).toMatch(message);
+      expect(refused.stderr).toContain('usage: pnpm bench');
+      expect(refused.stdout).toBe('');
+    }
+  }, 60_000);
 });
 
 describe('a tiny run of every scenario on every adapter', () => {
