@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Adapter, adapterByName, adapters } from '@nlbd/adapters';
+import { adapterByName, adapters } from '@nlbd/adapters';
 import {
   fullRepetitions,
   fullSizes,
@@ -40,23 +40,21 @@ const USAGE = `usage: pnpm bench [options]
   -h, --help             this text
 `;
 
-/** Prints `message` and the usage to stderr, and exits with status 2 (a usage error). */
-function usageError(message: string): never {
-  console.error(`${message}\n\n${USAGE}`);
-  process.exit(2);
+/**
+ * `parse()`, or, when it throws (an unknown option, scenario or adapter), its message and the
+ * usage on stderr and exit status 2.
+ */
+function orUsageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
 }
 
-let values: {
-  full: boolean;
-  filter?: string;
-  adapters?: string;
-  out?: string;
-  'in-process': boolean;
-  markdown?: string;
-  help: boolean;
-};
-try {
-  ({ values } = parseArgs({
+const { values } = orUsageError(() =>
+  parseArgs({
     options: {
       full: { type: 'boolean', default: false },
       filter: { type: 'string' },
@@ -66,10 +64,8 @@ try {
       markdown: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  }));
-} catch (error) {
-  usageError(error instanceof Error ? error.message : String(error));
-}
+  }),
+);
 if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
@@ -92,16 +88,10 @@ if (values.markdown !== undefined) {
   process.exit(0);
 }
 
-let chosenScenarios: ReturnType<typeof selectScenarios>;
-let chosenAdapters: Adapter[];
-try {
-  chosenScenarios = selectScenarios(values.filter);
-  chosenAdapters = values.adapters
-    ? values.adapters.split(',').map((n) => adapterByName(n.trim()))
-    : [...adapters];
-} catch (error) {
-  usageError(error instanceof Error ? error.message : String(error));
-}
+const chosenScenarios = orUsageError(() => selectScenarios(values.filter));
+const chosenAdapters = orUsageError(() =>
+  values.adapters ? values.adapters.split(',').map((n) => adapterByName(n.trim())) : [...adapters],
+);
 const config: RunConfig = values.full
   ? { sizes: fullSizes, repetitions: fullRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.full }
   : { sizes: quickSizes, repetitions: quickRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.quick };

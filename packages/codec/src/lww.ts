@@ -294,7 +294,7 @@ function small(x: number): number {
   return (x | 0) === x ? x | 0 : x;
 }
 
-/** Resolves rows' replica indexes and checks their dots lie in the context, cheaply per row. */
+/** Checks rows' replica indexes name a replica and their dots lie in the context, cheaply per row. */
 class DotChecker {
   readonly #context: DotContext;
   readonly #ids: readonly ReplicaId[];
@@ -308,13 +308,12 @@ class DotChecker {
     this.#path = path;
   }
 
-  /** The replica of index `index`, after checking `(replica, seq)` is in the context. */
-  check(index: number, seq: number, row: number): ReplicaId {
+  /** Refuses row `row` unless index `index` names a replica whose write `seq` is in the context. */
+  check(index: number, seq: number, row: number): void {
     const replica = this.#ids[index];
     if (replica === undefined) fail(`no replica with index ${index}`, `${this.#path}.replicas[${row}]`);
     if (seq > (this.#tops[index] as number) && !DotContext.hasEvent(this.#context, replica, seq))
       fail(`write (${replica}, ${seq}) is not in the context`, `${this.#path}.seqs[${row}]`);
-    return replica;
   }
 }
 
