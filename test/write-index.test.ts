@@ -1,6 +1,6 @@
 import { decodeInto, encode } from '@nlbd/codec';
 import { type Digest, DotContext, HybridLogicalClock, type ReplicaId } from '@nlbd/core';
-import { LWWMap, type LWWMapState, writeIndexOf } from '@nlbd/crdts';
+import { KeyMap, type LWWEntry, LWWMap, type LWWMapState, writeIndexOf } from '@nlbd/crdts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkProperty } from './support/property.ts';
@@ -12,7 +12,7 @@ import { checkProperty } from './support/property.ts';
 
 /** What `deltaSince` answered before the index: every entry whose write the digest lacks. */
 function lackingByScan(s: LWWMapState, d: Digest): LWWMapState {
-  const entries = new Map();
+  const entries = new KeyMap<LWWEntry>();
   for (const [k, e] of s.entries) if (!DotContext.hasEvent(d.seen, e.replica, e.seq)) entries.set(k, e);
   return { entries, context: DotContext.subtract(s.context, d.seen) };
 }

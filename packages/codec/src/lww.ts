@@ -1,25 +1,19 @@
 import { DotContext, type ReplicaId } from '@nlbd/core';
 import {
+  KeyMap,
+  keyRank,
   type LWWEntry,
   LWWMap,
   type LWWMapState,
   lwwEntry,
   lwwStampWins,
+  rankedBefore,
   type StoredKey,
   type Value,
   writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import {
-  inWireOrder,
-  keyRunsInOrder,
-  rankedBefore,
-  readKeyRuns,
-  readKeys,
-  sortKeys,
-  wireRank,
-  writeKeyRuns,
-} from './keys.js';
+import { keyRunsInOrder, readKeyRuns, readKeys, sortKeys, writeKeyRuns } from './keys.js';
 import type { StateCodec } from './layout.js';
 import { readDeltas, readSmallRuns, toDeltas, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
@@ -45,7 +39,7 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     const rows = new RowColumns(n, w);
     if (keyRuns !== undefined) {
       let j = 0;
-      for (const e of s.entries.values()) rows.add(j++, e);
+      for (const chunk of s.entries.chunks()) for (const e of chunk.values()) rows.add(j++, e);
     } else {
       const keys = sortKeys(s.entries.keys());
       for (let j = 0; j < n; j++) rows.add(j, s.entries.get(keys[j] as StoredKey) as LWWEntry);
@@ -65,7 +59,7 @@ export const lwwCodec: StateCodec<LWWMapState> = {
 
   read(x, r, path) {
     if (r.minor === 0) return readV1_0(x, r, path);
-    const s: LWWMapState = { entries: new Map(), context: DotContext.empty() };
+    const s: LWWMapState = { entries: new KeyMap(), context: DotContext.empty() };
     joinRows(readRows(x, r, path), s);
     return s;
   },
@@ -228,14 +222,16 @@ const WALK_FROM = 1024;
  * whose hash the map has: only keys new to the map are hashed. Joining one state into another
  * (half the keys shared) both ways, walking against lookups in one process: 0.94x to 0.96x the
  * time at 5k entries a side, 0.86x to 0.90x at 50k, 1.00x at 1k. Hence maps of
- * {@link WALK_FROM} entries or more are walked. Only the entries the map held when the walk began
- * are walked: keys set meanwhile are ones the walk has passed or is at, and new ones go to the
- * end.
+ * {@link WALK_FROM} entries or more are walked. Only the chunks the map held when the walk began
+ * are walked (a chunk split meanwhile is walked as it was): keys set meanwhile are ones the walk
+ * has passed or is at.
  */
 class SortedWalk {
-  readonly #keys: IterableIterator<StoredKey>;
-  readonly #values: IterableIterator<LWWEntry>;
-  #left: number;
+  /** The map's chunks when the walk began, walked one after another. */
+  readonly #chunks: readonly ReadonlyMap<StoredKey, LWWEntry>[];
+  #at = 0;
+  #keys: MapIterator<StoredKey>;
+  #values: MapIterator<LWWEntry>;
   /** The entry the walk is at, and its key and wire group; no key once past the last. */
   #key: StoredKey | undefined;
   #rank = 0;
@@ -243,10 +239,11 @@ class SortedWalk {
   /** The map's own key (equal to the one asked for) of the entry {@link find} last found. */
   found: StoredKey | undefined;
 
-  private constructor(entries: Map<StoredKey, LWWEntry>) {
-    this.#keys = entries.keys();
-    this.#values = entries.values();
-    this.#left = entries.size;
+  private constructor(entries: KeyMap<LWWEntry>) {
+    this.#chunks = entries.chunks();
+    const first = this.#chunks[0] as ReadonlyMap<StoredKey, LWWEntry>;
+    this.#keys = first.keys();
+    this.#values = first.values();
     this.#next();
   }
 
@@ -254,16 +251,19 @@ class SortedWalk {
    * A walk of `entries` for `rows` keys in wire order, if it pays: the map holds at least
    * {@link WALK_FROM} entries, the keys are at least a quarter as many (a walk visits every
    * entry up to the last key), and the entries' keys iterate in wire order (as a decoded
-   * state's and one written in order do), which one pass over them checks.
+   * state's and one written in order do).
    */
-  static over(entries: Map<StoredKey, LWWEntry>, rows: number): SortedWalk | undefined {
-    if (entries.size < WALK_FROM || rows * 4 < entries.size || !inWireOrder(entries.keys())) return undefined;
+  static over(entries: KeyMap<LWWEntry>, rows: number): SortedWalk | undefined {
+    if (entries.size < WALK_FROM || rows * 4 < entries.size || !entries.inKeyOrder) return undefined;
     return new SortedWalk(entries);
   }
 
-  /** The entry of `key` if the map has it; `key` must come after every key asked before. */
+  /**
+   * The entry of `key` if the map has it; `key` must come after every key asked before. Keys set
+   * meanwhile (each before `key`) that the walk meets again are passed over like any lower key.
+   */
   find(key: StoredKey): LWWEntry | undefined {
-    const rank = wireRank(key);
+    const rank = keyRank(key);
     while (this.#key !== undefined && rankedBefore(this.#key, this.#rank, key, rank)) this.#next();
     if (this.#key !== key) return undefined;
     this.found = this.#key;
@@ -273,15 +273,22 @@ class SortedWalk {
   }
 
   #next(): void {
-    if (this.#left === 0) {
-      this.#key = undefined;
-      return;
+    for (;;) {
+      const k = this.#keys.next();
+      if (k.done !== true) {
+        this.#key = k.value;
+        this.#rank = keyRank(k.value);
+        this.#entry = this.#values.next().value as LWWEntry;
+        return;
+      }
+      const chunk = this.#chunks[++this.#at];
+      if (chunk === undefined) {
+        this.#key = undefined;
+        return;
+      }
+      this.#keys = chunk.keys();
+      this.#values = chunk.values();
     }
-    this.#left--;
-    const k = this.#keys.next().value as StoredKey;
-    this.#key = k;
-    this.#rank = wireRank(k);
-    this.#entry = this.#values.next().value as LWWEntry;
   }
 }
 
@@ -341,7 +348,7 @@ function readV1_0(x: unknown, r: Reader, path: string): LWWMapState {
   if (replicas.length !== 0 && replicas.length !== n)
     fail(`expected ${n} replica indexes or none`, `${path}.replicas`);
   const single = replicas.length === 0 && n > 0 ? r.replica(0, `${path}.replicas`) : undefined;
-  const entries = new Map<string | number | boolean, LWWEntry>();
+  const entries = new KeyMap<LWWEntry>();
   let wall = 0;
   let counter = 0;
   let seq = 0;

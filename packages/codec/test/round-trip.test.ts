@@ -247,6 +247,31 @@ describe('rows joined into a large map', () => {
       expect(decodeInto(LWWMap, joined, bytes), name).toBe(false);
     }
   });
+
+  it('joins rows between the keys of the map as joinInto does, though they split the chunks walked', () => {
+    const n = 12_000;
+    const at = (replica: string, now: number) => new HybridLogicalClock(replica, { now: () => now });
+    // The map holds the even keys; the rows hold every key of its middle: the odd ones new (each
+    // lands inside a full chunk and splits it), the even ones older, so each must lose.
+    const made = LWWMap.empty();
+    const own = at('a', 5_000);
+    for (let i = 0; i < 2 * n; i += 2) LWWMap.setInto(made, 'a', keyOf(i), i, own);
+    const rows = LWWMap.empty();
+    const [late, early] = [at('late', 9_000), at('early', 1_000)];
+    for (let i = n / 2; i < (3 * n) / 2; i++)
+      if (i % 2 === 1) LWWMap.setInto(rows, 'late', keyOf(i), -i, late);
+      else LWWMap.setInto(rows, 'early', keyOf(i), -i, early);
+    const bytes = encode(LWWMap, rows);
+    const target = decode(LWWMap, encode(LWWMap, made));
+    expect(target.entries.inKeyOrder).toBe(true);
+    const expected = copy(target);
+    LWWMap.joinInto(expected, decode(LWWMap, bytes));
+    const joined = copy(target);
+    expect(decodeInto(LWWMap, joined, bytes)).toBe(true);
+    expect(LWWMap.equals(joined, expected)).toBe(true);
+    expect(joined.entries.chunks().length).toBeGreaterThan(target.entries.chunks().length);
+    for (let i = n / 2; i < (3 * n) / 2; i++) expect(LWWMap.get(joined, keyOf(i))).toBe(i % 2 === 1 ? -i : i);
+  });
 });
 
 describe('keys written in wire order', () => {

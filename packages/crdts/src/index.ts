@@ -21,7 +21,18 @@ export {
 export { EWFlag, EWFlagReplica, type EWFlagState } from './ew-flag.js';
 export { GCounter, GCounterReplica, type GCounterState } from './g-counter.js';
 export { GSet, GSetReplica, type GSetState } from './g-set.js';
-export { compareStoredKeys, isBytesKey, type Key, loadKey, type StoredKey, storeKey } from './key.js';
+export {
+  compareStoredKeys,
+  isBytesKey,
+  type Key,
+  keyBefore,
+  keyRank,
+  loadKey,
+  rankedBefore,
+  type StoredKey,
+  storeKey,
+} from './key.js';
+export { CHUNK_ENTRIES, KeyMap } from './key-map.js';
 export { type LWWEntry, lwwEntry, stampWins as lwwStampWins, wins as lwwWins } from './lww.js';
 export { LWWMap, LWWMapReplica, type LWWMapState, type LWWReplicaOptions } from './lww-map.js';
 export { LWWRegister, LWWRegisterReplica, type LWWRegisterState } from './lww-register.js';

@@ -68,3 +68,26 @@ export function compareStoredKeys(a: StoredKey, b: StoredKey): number {
   if (a === b) return 0;
   return a < b ? -1 : 1;
 }
+
+/**
+ * The group of `k` in key order: booleans 0, numbers 1, strings 2, byte keys 3. Within a group,
+ * `<` orders keys, so `a` comes strictly before `b` when its group is lower, or the same and
+ * `a < b` ({@link rankedBefore}). Key order is the order every codec layout lists keys in.
+ */
+export function keyRank(k: StoredKey): number {
+  if (typeof k === 'string') return k.charCodeAt(0) === 0xdc00 ? 3 : 2;
+  return typeof k === 'boolean' ? 0 : 1;
+}
+
+/**
+ * Whether `a` (of group `ra`, see {@link keyRank}) comes strictly before `b` (of group `rb`) in
+ * key order. A group of -1 comes before every key, whatever `a` is.
+ */
+export function rankedBefore(a: StoredKey | undefined, ra: number, b: StoredKey, rb: number): boolean {
+  return ra < rb || (ra === rb && (a as StoredKey) < b);
+}
+
+/** Whether `a` comes strictly before `b` in key order (see {@link keyRank}). */
+export function keyBefore(a: StoredKey, b: StoredKey): boolean {
+  return rankedBefore(a, keyRank(a), b, keyRank(b));
+}

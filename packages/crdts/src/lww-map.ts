@@ -10,6 +10,7 @@ import {
   type VersionVector,
 } from '@nlbd/core';
 import { type Key, loadKey, type StoredKey, storeKey } from './key.js';
+import { KeyMap } from './key-map.js';
 import { type LWWEntry, stamp, timestampOf, wins } from './lww.js';
 import { Replica, type ReplicaOptions } from './replica.js';
 import { storableValue, type Value, valueEquals } from './value.js';
@@ -18,9 +19,12 @@ import { lackingWrites, writeIndexOf } from './write-index.js';
 /**
  * An LWW-Map's state: the winning write per key (a deletion is a write: a tombstone) and the
  * causal context of every write reflected. Invariant: every entry's dot is in `context`.
+ * `entries` is a {@link KeyMap} (a `Map` kept in chunks of keys, so that large maps build
+ * without large tables); being a class, it does not survive `structuredClone`: states travel as
+ * bytes of `@nlbd/codec`.
  */
 export interface LWWMapState {
-  readonly entries: Map<StoredKey, LWWEntry>;
+  readonly entries: KeyMap<LWWEntry>;
   readonly context: DotContext;
 }
 
@@ -39,7 +43,7 @@ function entryEquals(a: LWWEntry, b: LWWEntry): boolean {
 function deltaOf(key: StoredKey, entry: LWWEntry): LWWMapState {
   const context = DotContext.empty();
   DotContext.addEvent(context, entry.replica, entry.seq);
-  return { entries: new Map([[key, entry]]), context };
+  return { entries: new KeyMap<LWWEntry>().set(key, entry), context };
 }
 
 /** A validated write of `value` under `key`, stamped after what it overwrites; errors name `op`. */
@@ -94,7 +98,7 @@ function writeInto(s: LWWMapState, key: StoredKey, entry: LWWEntry): void {
  */
 export const LWWMap = {
   type: 'lwwmap',
-  empty: (): LWWMapState => ({ entries: new Map(), context: DotContext.empty() }),
+  empty: (): LWWMapState => ({ entries: new KeyMap(), context: DotContext.empty() }),
   join(a: LWWMapState, b: LWWMapState): LWWMapState {
     const out = LWWMap.clone(a);
     LWWMap.joinInto(out, b);
@@ -106,20 +110,23 @@ export const LWWMap = {
     const index = writeIndexOf(entries);
     if (entries.size === 0) {
       // Nothing to compare against (a full state into a new replica): a bulk copy.
-      for (const [k, e] of source.entries) {
-        entries.set(k, e);
-        index?.note(k, e);
-      }
+      for (const chunk of source.entries.chunks())
+        for (const [k, e] of chunk) {
+          entries.set(k, e);
+          index?.note(k, e);
+        }
       return changed || entries.size > 0;
     }
-    for (const [k, e] of source.entries) {
-      const cur = entries.get(k);
-      if (cur === undefined || (cur !== e && wins(e, cur))) {
-        entries.set(k, e);
-        index?.note(k, e);
-        changed = true;
+    // A chunk's own map, iterated in a loop of its own, not the chained iterator (see `KeyMap.chunks`).
+    for (const chunk of source.entries.chunks())
+      for (const [k, e] of chunk) {
+        const cur = entries.get(k);
+        if (cur === undefined || (cur !== e && wins(e, cur))) {
+          entries.set(k, e);
+          index?.note(k, e);
+          changed = true;
+        }
       }
-    }
     return changed;
   },
   leq(a: LWWMapState, b: LWWMapState): boolean {
@@ -141,7 +148,8 @@ export const LWWMap = {
   /** The live keys and values, in a `Map` (byte keys come back as fresh `Uint8Array`s). */
   value(s: LWWMapState): Map<Key, Value> {
     const out = new Map<Key, Value>();
-    for (const [k, e] of s.entries) if (!e.deleted) out.set(loadKey(k), e.value as Value);
+    for (const chunk of s.entries.chunks())
+      for (const [k, e] of chunk) if (!e.deleted) out.set(loadKey(k), e.value as Value);
     return out;
   },
   digest: (s: LWWMapState): Digest => ({ seen: DotContext.clone(s.context) }),
@@ -160,7 +168,7 @@ export const LWWMap = {
     return { entries, context: DotContext.subtract(s.context, d.seen) };
   },
   clone: (s: LWWMapState): LWWMapState => ({
-    entries: new Map(s.entries),
+    entries: new KeyMap(s.entries),
     context: DotContext.clone(s.context),
   }),
 
@@ -177,7 +185,7 @@ export const LWWMap = {
   /** The number of live keys. */
   size(s: LWWMapState): number {
     let n = 0;
-    for (const e of s.entries.values()) if (!e.deleted) n++;
+    for (const chunk of s.entries.chunks()) for (const e of chunk.values()) if (!e.deleted) n++;
     return n;
   },
 

@@ -13,7 +13,8 @@ function isORMap(crdt: Crdt<unknown, unknown>): crdt is ORMapType<unknown, unkno
  */
 export function* timestampsIn(crdt: Crdt<unknown, unknown>, state: unknown): Generator<Timestamp> {
   if (crdt.type === 'lwwmap' || crdt.type === 'lwwregister') {
-    for (const e of (state as { entries: Map<unknown, LWWEntry> }).entries.values()) yield timestampOf(e);
+    for (const e of (state as { entries: ReadonlyMap<unknown, LWWEntry> }).entries.values())
+      yield timestampOf(e);
     return;
   }
   if (!isORMap(crdt)) return;

@@ -1,5 +1,6 @@
 import type { DotContext, ReplicaId } from '@nlbd/core';
 import type { StoredKey } from './key.js';
+import { KeyMap } from './key-map.js';
 import type { LWWEntry } from './lww.js';
 
 /** Items a block of a writer's log holds: the unit that a query skips or reads. */
@@ -49,8 +50,8 @@ export class WriteIndex {
   }
 
   /** The entries of `entries` whose write `seen` lacks (each checked to be current). */
-  lacking(entries: ReadonlyMap<StoredKey, LWWEntry>, seen: DotContext): Map<StoredKey, LWWEntry> {
-    const out = new Map<StoredKey, LWWEntry>();
+  lacking(entries: ReadonlyMap<StoredKey, LWWEntry>, seen: DotContext): KeyMap<LWWEntry> {
+    const out = new KeyMap<LWWEntry>();
     for (const [replica, log] of this.#writers) {
       const top = seen.vv.get(replica) ?? 0;
       const beyond = seen.cloud.get(replica);
@@ -90,31 +91,29 @@ const queried = new WeakSet<ReadonlyMap<StoredKey, LWWEntry>>();
  * the second builds the map's write index (one pass), and later ones look where the writes can be,
  * rebuilding the index once stale items outnumber the entries.
  */
-export function lackingWrites(
-  entries: ReadonlyMap<StoredKey, LWWEntry>,
-  seen: DotContext,
-): Map<StoredKey, LWWEntry> {
+export function lackingWrites(entries: KeyMap<LWWEntry>, seen: DotContext): KeyMap<LWWEntry> {
   let index = indexes.get(entries);
   if (index === undefined && !queried.has(entries)) {
     queried.add(entries);
-    const out = new Map<StoredKey, LWWEntry>();
+    const out = new KeyMap<LWWEntry>();
     // A writer's knowledge in `seen` is looked up once per run of entries by that writer.
     let replica: ReplicaId | undefined;
     let top = 0;
     let beyond: ReadonlySet<number> | undefined;
-    for (const [k, e] of entries) {
-      if (e.replica !== replica) {
-        replica = e.replica;
-        top = seen.vv.get(replica) ?? 0;
-        beyond = seen.cloud.get(replica);
+    for (const chunk of entries.chunks())
+      for (const [k, e] of chunk) {
+        if (e.replica !== replica) {
+          replica = e.replica;
+          top = seen.vv.get(replica) ?? 0;
+          beyond = seen.cloud.get(replica);
+        }
+        if (e.seq > top && beyond?.has(e.seq) !== true) out.set(k, e);
       }
-      if (e.seq > top && beyond?.has(e.seq) !== true) out.set(k, e);
-    }
     return out;
   }
   if (index === undefined || index.items > 2 * entries.size + BLOCK) {
     index = new WriteIndex();
-    for (const [k, e] of entries) index.note(k, e);
+    for (const chunk of entries.chunks()) for (const [k, e] of chunk) index.note(k, e);
     indexes.set(entries, index);
   }
   return index.lacking(entries, seen);

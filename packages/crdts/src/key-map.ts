@@ -1,0 +1,263 @@
+import { ValidationError } from '@nlbd/core';
+import { keyBefore, type StoredKey } from './key.js';
+
+/**
+ * The most entries a chunk takes before appends in key order start a new one (and a split
+ * leaves at most), while the map holds fewer than 4 times as many; chunks made after that take 4
+ * times as many. A `Map` of up to 4,096 entries keeps its table (about 115 KB) among the engine's
+ * ordinary objects; each table it grows into beyond that is a large object, which V8 puts on
+ * fresh pages (about 9.5 µs a page on the benchmark machine) but never copies. Applying a 10k-entry
+ * state into an empty map: 3.6 ms and 172 page faults in one `Map`, 1.5 to 2.5 ms and none in
+ * chunks of 4,096. At 100k entries, though, the young generation fills and copies its ordinary
+ * objects: chunks of 4,096 took 93 ms and 3,485 faults, one `Map` 52 to 75 ms and 2,140 faults,
+ * chunks of 16,384 (large objects) 36 to 53 ms and 1,426 faults.
+ */
+export const CHUNK_ENTRIES = 4096;
+
+/** How many times {@link CHUNK_ENTRIES} a large map's new chunks take, and how large a map is large. */
+const LARGE = 4;
+
+/** One chunk: the keys from `low` (inclusive; never read for the first chunk) up to the next chunk's. */
+interface Chunk<V> {
+  map: Map<StoredKey, V>;
+  /** The most entries appends in key order put in the chunk. */
+  limit: number;
+  low: StoredKey | undefined;
+  /** The greatest key set since the chunk was last empty, while `ordered`. */
+  last: StoredKey | undefined;
+  /** Whether the chunk's keys iterate in key order (each new key came after every other). */
+  ordered: boolean;
+}
+
+/** A chunk of `map` taking up to `limit` entries, whose keys are in order, the greatest `last`. */
+function chunk<V>(
+  limit: number,
+  low: StoredKey | undefined,
+  map = new Map<StoredKey, V>(),
+  last?: StoredKey,
+): Chunk<V> {
+  return { map, limit, low, last, ordered: true };
+}
+
+/**
+ * A `Map` from stored keys, for maps of any size: its entries live in chunks, each a `Map`
+ * holding a range of keys in key order (see `keyRank`), so no table grows into a large object
+ * where keys come in key order. A decoded state's keys do, as do keys written in order; a key
+ * that lands past the last key of a full chunk (or before its first) starts a chunk of its own,
+ * and one that lands inside a full chunk whose keys are in order splits it in two. A chunk whose
+ * keys came out of order grows as one `Map` would.
+ * Invariants: every key lies in its chunk's range; `size` is the number of keys; iteration visits
+ * chunk after chunk, each in insertion order, so the keys iterate in key order exactly when
+ * {@link KeyMap.inKeyOrder} says so. Keys set while iterating may or may not be visited.
+ */
+export class KeyMap<V> implements Map<StoredKey, V> {
+  #chunks: Chunk<V>[];
+  #size = 0;
+  readonly #limit: number;
+
+  /**
+   * A map of `entries` (copied). `chunkEntries` (an integer from 2, {@link CHUNK_ENTRIES} by
+   * default) bounds the chunks that appends in key order make, 4 times as many once the map holds
+   * 4 times as many; tests make it small.
+   */
+  constructor(entries?: Iterable<readonly [StoredKey, V]>, chunkEntries = CHUNK_ENTRIES) {
+    if (!Number.isInteger(chunkEntries) || chunkEntries < 2)
+      throw new ValidationError(
+        `chunkEntries must be an integer from 2, got ${chunkEntries}`,
+        'chunkEntries',
+      );
+    this.#limit = chunkEntries;
+    this.#chunks = [chunk(chunkEntries, undefined)];
+    if (entries instanceof KeyMap && entries.#limit === chunkEntries) {
+      this.#chunks = entries.#chunks.map((c) => ({ ...c, map: new Map(c.map) }));
+      this.#size = entries.#size;
+    } else if (entries !== undefined) for (const [k, v] of entries) this.set(k, v);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'KeyMap';
+  }
+
+  /** Whether the keys iterate in key order (every chunk's do). */
+  get inKeyOrder(): boolean {
+    for (const c of this.#chunks) if (!c.ordered) return false;
+    return true;
+  }
+
+  /**
+   * The chunks' maps, in key order of their ranges (a copy of the list, so a walk over it is not
+   * disturbed by chunks split or added meanwhile). Read them only: every write goes through the
+   * map. Loops over the entries that must be fast iterate these in nested loops: 20k steps took
+   * 0.05 ms that way and 0.2 ms through {@link KeyMap.values} and {@link KeyMap.keys}, whose
+   * iterator chains the chunks' and hands on each step's result.
+   */
+  chunks(): readonly ReadonlyMap<StoredKey, V>[] {
+    return this.#chunks.map((c) => c.map);
+  }
+
+  /** The index of the chunk whose range holds `k`. */
+  #indexOf(k: StoredKey): number {
+    const chunks = this.#chunks;
+    let hi = chunks.length - 1;
+    // Appends in key order meet the last chunk first.
+    if (hi === 0 || !keyBefore(k, (chunks[hi] as Chunk<V>).low as StoredKey)) return hi;
+    let lo = 0;
+    hi--;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (keyBefore(k, (chunks[mid] as Chunk<V>).low as StoredKey)) hi = mid - 1;
+      else lo = mid;
+    }
+    return lo;
+  }
+
+  get(k: StoredKey): V | undefined {
+    return (this.#chunks[this.#indexOf(k)] as Chunk<V>).map.get(k);
+  }
+
+  has(k: StoredKey): boolean {
+    return (this.#chunks[this.#indexOf(k)] as Chunk<V>).map.has(k);
+  }
+
+  set(k: StoredKey, v: V): this {
+    const i = this.#indexOf(k);
+    const c = this.#chunks[i] as Chunk<V>;
+    const m = c.map;
+    const n = m.size;
+    if (n < c.limit || !c.ordered || m.has(k)) {
+      m.set(k, v);
+      if (m.size !== n) {
+        this.#size++;
+        noteKey(c, k);
+      }
+    } else {
+      this.#size++;
+      this.#addToFull(i, k, v);
+    }
+    return this;
+  }
+
+  /** Adds new key `k` to the full, ordered chunk `i`: in a chunk of its own at either end, or by a split. */
+  #addToFull(i: number, k: StoredKey, v: V): void {
+    const chunks = this.#chunks;
+    const c = chunks[i] as Chunk<V>;
+    const limit = this.#size > LARGE * this.#limit ? LARGE * this.#limit : this.#limit;
+    if (keyBefore(c.last as StoredKey, k)) {
+      chunks.splice(i + 1, 0, chunk(limit, k, new Map([[k, v]]), k));
+      return;
+    }
+    const first = c.map.keys().next().value as StoredKey;
+    if (keyBefore(k, first)) {
+      chunks.splice(i, 0, chunk(limit, c.low, new Map([[k, v]]), k));
+      c.low = first;
+      return;
+    }
+    // Fresh maps for both halves: a walk over the old one (see `chunks`) reads on undisturbed.
+    const lower = new Map<StoredKey, V>();
+    const upper = new Map<StoredKey, V>();
+    const half = c.map.size >> 1;
+    let j = 0;
+    let low: StoredKey | undefined;
+    let below: StoredKey | undefined;
+    for (const [key, value] of c.map) {
+      if (j++ < half) {
+        lower.set(key, value);
+        below = key;
+      } else {
+        if (low === undefined) low = key;
+        upper.set(key, value);
+      }
+    }
+    const a = chunk(c.limit, c.low, lower, below);
+    const b = chunk(c.limit, low, upper, c.last);
+    chunks.splice(i, 1, a, b);
+    const into = keyBefore(k, low as StoredKey) ? a : b;
+    into.map.set(k, v);
+    noteKey(into, k);
+  }
+
+  delete(k: StoredKey): boolean {
+    const chunks = this.#chunks;
+    const i = this.#indexOf(k);
+    const c = chunks[i] as Chunk<V>;
+    if (!c.map.delete(k)) return false;
+    this.#size--;
+    if (c.map.size === 0) {
+      if (chunks.length === 1) chunks[0] = chunk(this.#limit, undefined);
+      // The chunk before takes over the range (the first chunk's low is never read).
+      else chunks.splice(i, 1);
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.#chunks = [chunk(this.#limit, undefined)];
+    this.#size = 0;
+  }
+
+  forEach(callback: (value: V, key: StoredKey, map: Map<StoredKey, V>) => void, thisArg?: unknown): void {
+    for (const c of this.#chunks.slice()) for (const [k, v] of c.map) callback.call(thisArg, v, k, this);
+  }
+
+  keys(): MapIterator<StoredKey> {
+    return this.#iterate((m) => m.keys());
+  }
+
+  values(): MapIterator<V> {
+    return this.#iterate((m) => m.values());
+  }
+
+  entries(): MapIterator<[StoredKey, V]> {
+    return this.#iterate((m) => m.entries());
+  }
+
+  [Symbol.iterator](): MapIterator<[StoredKey, V]> {
+    return this.entries();
+  }
+
+  #iterate<T>(open: (m: Map<StoredKey, V>) => MapIterator<T>): MapIterator<T> {
+    const chunks = this.#chunks;
+    if (chunks.length === 1) return open((chunks[0] as Chunk<V>).map);
+    return new ChunksIterator(
+      chunks.map((c) => c.map),
+      open,
+    );
+  }
+}
+
+/** Records new key `k` of chunk `c`: whether its keys are still in order, and the last one. */
+function noteKey<V>(c: Chunk<V>, k: StoredKey): void {
+  if (!c.ordered) return;
+  if (c.last === undefined || keyBefore(c.last, k)) c.last = k;
+  else c.ordered = false;
+}
+
+/** One iterator over the maps of several chunks, one after another. */
+class ChunksIterator<T, V> implements MapIterator<T> {
+  readonly #maps: Map<StoredKey, V>[];
+  readonly #open: (m: Map<StoredKey, V>) => MapIterator<T>;
+  #at = 0;
+  #current: MapIterator<T>;
+
+  constructor(maps: Map<StoredKey, V>[], open: (m: Map<StoredKey, V>) => MapIterator<T>) {
+    this.#maps = maps;
+    this.#open = open;
+    this.#current = open(maps[0] as Map<StoredKey, V>);
+  }
+
+  next(): IteratorResult<T, undefined> {
+    for (;;) {
+      const r = this.#current.next();
+      if (!r.done || this.#at + 1 >= this.#maps.length) return r;
+      this.#current = this.#open(this.#maps[++this.#at] as Map<StoredKey, V>);
+    }
+  }
+
+  [Symbol.iterator](): MapIterator<T> {
+    return this;
+  }
+}
