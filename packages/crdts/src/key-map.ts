@@ -1,5 +1,5 @@
 import { ValidationError } from '@nlbd/core';
-import { keyBefore, type StoredKey } from './key.js';
+import { keyRank, rankedBefore, type StoredKey } from './key.js';
 
 /**
  * The most entries a chunk takes before appends in key order start a new one (and a split
@@ -17,26 +17,54 @@ export const CHUNK_ENTRIES = 4096;
 /** How many times {@link CHUNK_ENTRIES} a large map's new chunks take, and how large a map is large. */
 const LARGE = 4;
 
-/** One chunk: the keys from `low` (inclusive; never read for the first chunk) up to the next chunk's. */
+/** One chunk: the keys from `low` (inclusive; none for the first chunk) up to the next chunk's. */
 interface Chunk<V> {
   map: Map<StoredKey, V>;
   /** The most entries appends in key order put in the chunk. */
   limit: number;
   low: StoredKey | undefined;
+  /** The group of `low` (see `keyRank`), -1 for none. */
+  lowRank: number;
+  /** The first key set since the chunk was last empty (while `ordered`, the least, unless deleted). */
+  first: StoredKey | undefined;
+  /** The group of `first`, -1 for none. */
+  firstRank: number;
   /** The greatest key set since the chunk was last empty, while `ordered`. */
   last: StoredKey | undefined;
+  /** The group of `last`, -1 for none. */
+  lastRank: number;
   /** Whether the chunk's keys iterate in key order (each new key came after every other). */
   ordered: boolean;
 }
 
-/** A chunk of `map` taking up to `limit` entries, whose keys are in order, the greatest `last`. */
+/** A chunk of `map` taking up to `limit` entries, whose keys are in order from `first` to `last`. */
 function chunk<V>(
   limit: number,
   low: StoredKey | undefined,
   map = new Map<StoredKey, V>(),
+  first?: StoredKey,
   last?: StoredKey,
 ): Chunk<V> {
-  return { map, limit, low, last, ordered: true };
+  return {
+    map,
+    limit,
+    low,
+    lowRank: rankOf(low),
+    first,
+    firstRank: rankOf(first),
+    last,
+    lastRank: rankOf(last),
+    ordered: true,
+  };
+}
+
+function rankOf(k: StoredKey | undefined): number {
+  return k === undefined ? -1 : keyRank(k);
+}
+
+/** Whether `k` (of group `rk`) comes before the low of chunk `c` (false for the first chunk's). */
+function belowLow<V>(k: StoredKey, rk: number, c: Chunk<V>): boolean {
+  return c.lowRank >= 0 && rankedBefore(k, rk, c.low as StoredKey, c.lowRank);
 }
 
 /**
@@ -53,6 +81,8 @@ function chunk<V>(
 export class KeyMap<V> implements Map<StoredKey, V> {
   #chunks: Chunk<V>[];
   #size = 0;
+  /** The chunk the last lookup found. */
+  #finger = 0;
   readonly #limit: number;
 
   /**
@@ -99,72 +129,92 @@ export class KeyMap<V> implements Map<StoredKey, V> {
     return this.#chunks.map((c) => c.map);
   }
 
-  /** The index of the chunk whose range holds `k`. */
-  #indexOf(k: StoredKey): number {
+  /**
+   * The index of the chunk whose range holds `k` (of group `rk`). Keys met in key order (a walk,
+   * a decoded state, appends) mostly fall in the chunk of the key before, which is tried first
+   * (two compares), before a binary search of the chunks' lows.
+   */
+  #indexOf(k: StoredKey, rk: number): number {
     const chunks = this.#chunks;
-    let hi = chunks.length - 1;
-    // Appends in key order meet the last chunk first.
-    if (hi === 0 || !keyBefore(k, (chunks[hi] as Chunk<V>).low as StoredKey)) return hi;
+    const last = chunks.length - 1;
+    if (last === 0) return 0;
+    const f = Math.min(this.#finger, last);
+    if (!belowLow(k, rk, chunks[f] as Chunk<V>) && (f === last || belowLow(k, rk, chunks[f + 1] as Chunk<V>)))
+      return f;
     let lo = 0;
-    hi--;
+    let hi = last;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (keyBefore(k, (chunks[mid] as Chunk<V>).low as StoredKey)) hi = mid - 1;
+      if (belowLow(k, rk, chunks[mid] as Chunk<V>)) hi = mid - 1;
       else lo = mid;
     }
+    this.#finger = lo;
     return lo;
   }
 
   get(k: StoredKey): V | undefined {
-    return (this.#chunks[this.#indexOf(k)] as Chunk<V>).map.get(k);
+    return (this.#chunks[this.#indexOf(k, keyRank(k))] as Chunk<V>).map.get(k);
   }
 
   has(k: StoredKey): boolean {
-    return (this.#chunks[this.#indexOf(k)] as Chunk<V>).map.has(k);
+    return (this.#chunks[this.#indexOf(k, keyRank(k))] as Chunk<V>).map.has(k);
   }
 
   set(k: StoredKey, v: V): this {
-    const i = this.#indexOf(k);
+    const rk = keyRank(k);
+    const i = this.#indexOf(k, rk);
     const c = this.#chunks[i] as Chunk<V>;
     const m = c.map;
     const n = m.size;
-    if (n < c.limit || !c.ordered || m.has(k)) {
-      m.set(k, v);
-      if (m.size !== n) {
-        this.#size++;
-        noteKey(c, k);
+    if (n >= c.limit && c.ordered) {
+      // Full, its keys in order: a key past either end is new and starts a chunk of its own.
+      // Any other is set in place, and splits the chunk if it was new (its table just grew, but
+      // the chunk's map is dropped).
+      const limit = this.#size >= LARGE * this.#limit ? LARGE * this.#limit : this.#limit;
+      if (rankedBefore(c.last, c.lastRank, k, rk))
+        this.#chunks.splice(i + 1, 0, chunk(limit, k, new Map([[k, v]]), k, k));
+      else if (rankedBefore(k, rk, c.first as StoredKey, c.firstRank)) {
+        this.#chunks.splice(i, 0, chunk(limit, c.low, new Map([[k, v]]), k, k));
+        c.low = c.first;
+        c.lowRank = c.firstRank;
+      } else {
+        m.set(k, v);
+        if (m.size === n) return this;
+        m.delete(k);
+        this.#split(i, k, rk, v);
       }
-    } else {
       this.#size++;
-      this.#addToFull(i, k, v);
+      return this;
+    }
+    m.set(k, v);
+    if (m.size !== n) {
+      this.#size++;
+      if (n === 0) {
+        c.first = k;
+        c.firstRank = rk;
+      }
+      noteKey(c, k, rk);
     }
     return this;
   }
 
-  /** Adds new key `k` to the full, ordered chunk `i`: in a chunk of its own at either end, or by a split. */
-  #addToFull(i: number, k: StoredKey, v: V): void {
-    const chunks = this.#chunks;
-    const c = chunks[i] as Chunk<V>;
-    const limit = this.#size > LARGE * this.#limit ? LARGE * this.#limit : this.#limit;
-    if (keyBefore(c.last as StoredKey, k)) {
-      chunks.splice(i + 1, 0, chunk(limit, k, new Map([[k, v]]), k));
-      return;
-    }
-    const first = c.map.keys().next().value as StoredKey;
-    if (keyBefore(k, first)) {
-      chunks.splice(i, 0, chunk(limit, c.low, new Map([[k, v]]), k));
-      c.low = first;
-      return;
-    }
-    // Fresh maps for both halves: a walk over the old one (see `chunks`) reads on undisturbed.
+  /**
+   * Splits the full chunk `i`, whose keys are in order, into two halves, and adds new key `k` to
+   * the half its range holds. Both halves are fresh maps: a walk over the old one (see `chunks`)
+   * reads on undisturbed.
+   */
+  #split(i: number, k: StoredKey, rk: number, v: V): void {
+    const c = this.#chunks[i] as Chunk<V>;
     const lower = new Map<StoredKey, V>();
     const upper = new Map<StoredKey, V>();
     const half = c.map.size >> 1;
     let j = 0;
-    let low: StoredKey | undefined;
+    let head: StoredKey | undefined;
     let below: StoredKey | undefined;
+    let low: StoredKey | undefined;
     for (const [key, value] of c.map) {
       if (j++ < half) {
+        if (head === undefined) head = key;
         lower.set(key, value);
         below = key;
       } else {
@@ -172,24 +222,27 @@ export class KeyMap<V> implements Map<StoredKey, V> {
         upper.set(key, value);
       }
     }
-    const a = chunk(c.limit, c.low, lower, below);
-    const b = chunk(c.limit, low, upper, c.last);
-    chunks.splice(i, 1, a, b);
-    const into = keyBefore(k, low as StoredKey) ? a : b;
+    const a = chunk(c.limit, c.low, lower, head, below);
+    const b = chunk(c.limit, low, upper, low, c.last);
+    this.#chunks.splice(i, 1, a, b);
+    const into = belowLow(k, rk, b) ? a : b;
     into.map.set(k, v);
-    noteKey(into, k);
+    noteKey(into, k, rk);
   }
 
   delete(k: StoredKey): boolean {
     const chunks = this.#chunks;
-    const i = this.#indexOf(k);
+    const i = this.#indexOf(k, keyRank(k));
     const c = chunks[i] as Chunk<V>;
     if (!c.map.delete(k)) return false;
     this.#size--;
     if (c.map.size === 0) {
       if (chunks.length === 1) chunks[0] = chunk(this.#limit, undefined);
-      // The chunk before takes over the range (the first chunk's low is never read).
-      else chunks.splice(i, 1);
+      else {
+        // The chunk before takes over the range; the first chunk has no low.
+        chunks.splice(i, 1);
+        if (i === 0) Object.assign(chunks[0] as Chunk<V>, { low: undefined, lowRank: -1 });
+      }
     }
     return true;
   }
@@ -229,11 +282,13 @@ export class KeyMap<V> implements Map<StoredKey, V> {
   }
 }
 
-/** Records new key `k` of chunk `c`: whether its keys are still in order, and the last one. */
-function noteKey<V>(c: Chunk<V>, k: StoredKey): void {
+/** Records new key `k` (of group `rk`) of chunk `c`: whether its keys are still in order, and the last one. */
+function noteKey<V>(c: Chunk<V>, k: StoredKey, rk: number): void {
   if (!c.ordered) return;
-  if (c.last === undefined || keyBefore(c.last, k)) c.last = k;
-  else c.ordered = false;
+  if (rankedBefore(c.last, c.lastRank, k, rk)) {
+    c.last = k;
+    c.lastRank = rk;
+  } else c.ordered = false;
 }
 
 /** One iterator over the maps of several chunks, one after another. */
