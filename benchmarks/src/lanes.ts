@@ -114,6 +114,11 @@ function laneTsconfig(): string {
   return set ? resolve(set) : fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 }
 
+/** What a call cut off by its lane's time limit (`RunConfig.laneTimeoutMs`) rejects with. */
+export class OutOfTime extends Error {
+  override name = 'OutOfTime';
+}
+
 /**
  * A worker thread that runs one adapter's lanes, one scenario after another: an isolate with its
  * own heap, so the library pays for its own garbage and nothing else's. In one shared isolate, a
@@ -175,7 +180,7 @@ export class AdapterWorker {
     });
     if (timeoutMs === undefined) return answer;
     const timer = setTimeout(() => {
-      const error = new Error(
+      const error = new OutOfTime(
         `${this.adapter} (${this.#scenario}): out of time in ${call.op}; its worker was stopped`,
       );
       this.#failure ??= error;

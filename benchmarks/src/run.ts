@@ -1,6 +1,6 @@
-import type { Adapter } from '@nlbd/adapters';
+import { type Adapter, adapters as allAdapters } from '@nlbd/adapters';
 import type { RunConfig } from './config.js';
-import { AdapterWorker, type Lane, LocalLane, WorkerLane } from './lanes.js';
+import { AdapterWorker, type Lane, LocalLane, OutOfTime, WorkerLane } from './lanes.js';
 import { interleave, type Stepper } from './measure.js';
 import type { Measured, Metric } from './result.js';
 import type { Scenario } from './scenarios/index.js';
@@ -22,6 +22,23 @@ export interface Failure {
   readonly scenario: string;
   readonly adapter: string;
   readonly error: string;
+  /** Set when the run was cut off by its time limit ({@link OutOfTime}), not failed. */
+  readonly outOfTime?: true;
+}
+
+/**
+ * Whether `f` fails the run (exit status 1): every failure does, except a peer library's run
+ * cut off by its time limit, which measured that library as too slow for the size, not a fault
+ * of nlbd or of the harness. nlbd's and the plain baseline's runs must finish (so must an
+ * adapter this build does not know, named in a recorded run).
+ */
+export function failsTheRun(f: Failure): boolean {
+  return f.outOfTime !== true || (allAdapters.find((a) => a.name === f.adapter)?.library ?? null) === null;
+}
+
+/** How reports name `f`: `FAILED`, or `OUT OF TIME` where it does not fail the run. */
+export function failureLabel(f: Failure): string {
+  return failsTheRun(f) ? 'FAILED' : 'OUT OF TIME';
 }
 
 /** What a run measured, and which adapters' runs of which scenarios failed. */
@@ -71,7 +88,12 @@ export async function runBenchmarks(
           for (const m of outcome) metrics.push({ scenario: scenario.id, adapter, ...m });
           continue;
         }
-        failures.push({ scenario: scenario.id, adapter, error: outcome.message });
+        failures.push({
+          scenario: scenario.id,
+          adapter,
+          error: outcome.message,
+          ...(outcome instanceof OutOfTime ? { outOfTime: true as const } : {}),
+        });
         failed.push(adapter);
         const worker = workers.get(adapter);
         workers.delete(adapter);

@@ -15,7 +15,7 @@ import { formatStats } from '../src/report/format.js';
 import { bar, CHARS_PER_DECADE, logBars, renderMarkdown } from '../src/report/markdown.js';
 import { renderTable } from '../src/report/table.js';
 import type { Metric } from '../src/result.js';
-import { runBenchmarks } from '../src/run.js';
+import { type Failure, failsTheRun, failureLabel, runBenchmarks } from '../src/run.js';
 import { type Scenario, scenarioById, scenarios, selectScenarios } from '../src/scenarios/index.js';
 import { timed } from '../src/scenarios/scenario.js';
 import { quantile, summarize } from '../src/stats.js';
@@ -370,7 +370,10 @@ describe('the Markdown report', () => {
     config: { sizes: tinySizes, repetitions: { warmup: 0, samples: 3 } },
     lanes: 'workers',
     metrics,
-    failures: [{ scenario: 'counters', adapter: 'loro', error: 'out of time' }],
+    failures: [
+      { scenario: 'counters', adapter: 'loro', error: 'threw' },
+      { scenario: 'counters', adapter: 'automerge', error: 'out of time', outOfTime: true },
+    ],
     targets: evaluateTargets(metrics),
   };
   const md = renderMarkdown(record);
@@ -397,6 +400,7 @@ describe('the Markdown report', () => {
       expect(without((r) => delete r.environment.nodeFlags)).toThrow(/no environment/);
       expect(without((r) => delete r.config.sizes)).toThrow(/no sizes/);
       expect(without((r) => (r.failures[0].error = 7))).toThrow(/no failures, or one/);
+      expect(without((r) => (r.failures[1].outOfTime = 'yes'))).toThrow(/no failures, or one/);
       expect(without((r) => (r.targets[0].ratio = '2'))).toThrow(/no targets, or one/);
       expect(without((r) => delete r.metrics[1].stats.min)).toThrow(/metrics\[1\] is not a metric/);
       expect(without((r) => (r.metrics[0].adapter = null))).toThrow(/metrics\[0\] is not a metric/);
@@ -429,7 +433,8 @@ describe('the Markdown report', () => {
     expect(md).toContain('Run of 2026-12-04 05:06 UTC, commit `abcdef0+dirty`');
     expect(md).toContain('each adapter in a worker thread of its own');
     expect(md).toContain(`fullState ${tinySizes.fullState}`);
-    expect(md).toContain('- FAILED: loro in counters: out of time');
+    expect(md).toContain('- FAILED: loro in counters: threw');
+    expect(md).toContain('- OUT OF TIME: automerge in counters: out of time');
     expect(md).toContain('targets (ratios of medians from this run):');
   });
 
@@ -602,6 +607,7 @@ describe('lanes in workers', () => {
         scenario,
         adapter: 'nlbd',
         error: `nlbd (${scenario}): out of time in warmUp; its worker was stopped`,
+        outOfTime: true,
       })),
     );
     expect(metrics).toEqual([]);
@@ -620,8 +626,27 @@ describe('lanes in workers', () => {
         scenario: 'counters',
         adapter: 'nlbd',
         error: 'nlbd (counters): out of time in sample; its worker was stopped',
+        outOfTime: true,
       },
     ]);
+  });
+
+  it("fail the run for every failure but a peer library's running out of time", () => {
+    const failure = (adapter: string, outOfTime: boolean): Failure => ({
+      scenario: 'many-writers',
+      adapter,
+      error: 'out of time in sample',
+      ...(outOfTime ? { outOfTime: true as const } : {}),
+    });
+    for (const peer of ['yjs', 'yjs-v2', 'automerge', 'loro']) {
+      expect(failsTheRun(failure(peer, true)), peer).toBe(false);
+      expect(failureLabel(failure(peer, true))).toBe('OUT OF TIME');
+      expect(failsTheRun(failure(peer, false)), peer).toBe(true);
+    }
+    for (const own of ['nlbd', 'nlbd-compressed', 'plain', 'no-such-adapter']) {
+      expect(failsTheRun(failure(own, true)), own).toBe(true);
+      expect(failureLabel(failure(own, true))).toBe('FAILED');
+    }
   });
 
   it('reject when the worker cannot start, or its lane names no scenario', async () => {

@@ -89,8 +89,13 @@ export function readRecord(path: string): RunRecord {
   if (!isObject(config) || !isObject(config.sizes)) fail('no sizes');
   const strings = (x: unknown, keys: readonly string[]) =>
     isObject(x) && keys.every((k) => typeof x[k] === 'string');
-  if (!Array.isArray(failures) || !failures.every((f) => strings(f, ['scenario', 'adapter', 'error'])))
-    fail('no failures, or one without its scenario, adapter and error');
+  if (
+    !Array.isArray(failures) ||
+    !failures.every(
+      (f) => strings(f, ['scenario', 'adapter', 'error']) && [undefined, true].includes(f.outOfTime),
+    )
+  )
+    fail('no failures, or one without its scenario, adapter and error, or with an outOfTime other than true');
   if (
     !Array.isArray(targets) ||
     !targets.every(

@@ -1,4 +1,5 @@
 import type { Metric } from '../result.js';
+import { failureLabel } from '../run.js';
 import { scenarioById } from '../scenarios/index.js';
 import { renderTargets } from '../targets.js';
 import type { RunRecord } from './files.js';
@@ -131,7 +132,9 @@ export function renderMarkdown(record: RunRecord): string {
     const { number, title } = scenarioById(scenario);
     return chart(`${number}. ${title}: ${metric} (${own[0]?.unit})`, own);
   });
-  const failures = record.failures.map((f) => `- FAILED: ${f.adapter} in ${f.scenario}: ${f.error}`);
+  const failures = record.failures.map(
+    (f) => `- ${failureLabel(f)}: ${f.adapter} in ${f.scenario}: ${f.error}`,
+  );
   return [
     describeRun(record),
     '',
