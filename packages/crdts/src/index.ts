@@ -25,7 +25,6 @@ export {
   compareStoredKeys,
   isBytesKey,
   type Key,
-  keyBefore,
   keyRank,
   loadKey,
   rankedBefore,

@@ -86,8 +86,3 @@ export function keyRank(k: StoredKey): number {
 export function rankedBefore(a: StoredKey | undefined, ra: number, b: StoredKey, rb: number): boolean {
   return ra < rb || (ra === rb && (a as StoredKey) < b);
 }
-
-/** Whether `a` comes strictly before `b` in key order (see {@link keyRank}). */
-export function keyBefore(a: StoredKey, b: StoredKey): boolean {
-  return rankedBefore(a, keyRank(a), b, keyRank(b));
-}

@@ -2,7 +2,9 @@ import { ValidationError } from '@nlbd/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkProperty } from '../../../test/support/property.ts';
-import { CHUNK_ENTRIES, KeyMap, keyBefore, type StoredKey, storeKey } from '../src/index.js';
+import { CHUNK_ENTRIES, KeyMap, keyRank, rankedBefore, type StoredKey, storeKey } from '../src/index.js';
+
+const keyBefore = (a: StoredKey, b: StoredKey): boolean => rankedBefore(a, keyRank(a), b, keyRank(b));
 
 /** Stored keys of every group: booleans, numbers, strings (some past the byte keys' mark), byte keys. */
 const storedKey: fc.Arbitrary<StoredKey> = fc.oneof(
