@@ -167,35 +167,87 @@ export class KeyMap<V> implements Map<StoredKey, V> {
     const m = c.map;
     const n = m.size;
     if (n >= c.limit && c.ordered) {
-      // Full, its keys in order: a key past either end is new and starts a chunk of its own.
-      // Any other is set in place, and splits the chunk if it was new (its table just grew, but
-      // the chunk's map is dropped).
-      const limit = this.#size >= LARGE * this.#limit ? LARGE * this.#limit : this.#limit;
+      // Full, its keys in order: a key past either end is new (see `#insert`). One inside may be
+      // a key it holds, set in place, or a new one, which splits it (its table just grew, but
+      // the split drops the chunk's map).
+      if (rankedBefore(c.last, c.lastRank, k, rk) || rankedBefore(k, rk, c.first as StoredKey, c.firstRank))
+        this.#insert(i, k, rk, v);
+      else {
+        m.set(k, v);
+        if (m.size === n) return this;
+        m.delete(k);
+        this.#size++;
+        this.#split(i, k, rk, v);
+      }
+      return this;
+    }
+    m.set(k, v);
+    if (m.size !== n) this.#added(c, n, k, rk);
+    return this;
+  }
+
+  /**
+   * Joins `source` into this map: each of its keys that this map lacks is added with its value,
+   * and each it holds takes the source's value where `replaces(incoming, current)` says so
+   * (never called for an identical value). `written` hears of every key written, with its value.
+   * Each key is routed to its chunk once, where a `get` then `set` would route it twice.
+   * Returns whether anything was written. The source is not changed.
+   */
+  joinFrom(
+    source: KeyMap<V>,
+    replaces: (incoming: V, current: V) => boolean,
+    written?: (k: StoredKey, v: V) => void,
+  ): boolean {
+    let changed = false;
+    // The source's chunks' own maps in nested loops, not its chained iterator (see `chunks`).
+    for (const from of source.chunks())
+      for (const [k, v] of from) {
+        const rk = keyRank(k);
+        const i = this.#indexOf(k, rk);
+        const m = (this.#chunks[i] as Chunk<V>).map;
+        const cur = m.get(k);
+        if (cur === undefined) this.#insert(i, k, rk, v);
+        else if (cur !== v && replaces(v, cur)) m.set(k, v);
+        else continue;
+        written?.(k, v);
+        changed = true;
+      }
+    return changed;
+  }
+
+  /**
+   * Adds `k` (of group `rk`), which this map lacks, to chunk `i`, whose range holds it. Where the
+   * chunk is full and its keys in order, a key past either end starts a chunk of its own and
+   * one inside splits it.
+   */
+  #insert(i: number, k: StoredKey, rk: number, v: V): void {
+    const c = this.#chunks[i] as Chunk<V>;
+    const m = c.map;
+    const n = m.size;
+    if (n >= c.limit && c.ordered) {
+      this.#size++;
+      const limit = this.#size > LARGE * this.#limit ? LARGE * this.#limit : this.#limit;
       if (rankedBefore(c.last, c.lastRank, k, rk))
         this.#chunks.splice(i + 1, 0, chunk(limit, k, new Map([[k, v]]), k, k));
       else if (rankedBefore(k, rk, c.first as StoredKey, c.firstRank)) {
         this.#chunks.splice(i, 0, chunk(limit, c.low, new Map([[k, v]]), k, k));
         c.low = c.first;
         c.lowRank = c.firstRank;
-      } else {
-        m.set(k, v);
-        if (m.size === n) return this;
-        m.delete(k);
-        this.#split(i, k, rk, v);
-      }
-      this.#size++;
-      return this;
+      } else this.#split(i, k, rk, v);
+      return;
     }
     m.set(k, v);
-    if (m.size !== n) {
-      this.#size++;
-      if (n === 0) {
-        c.first = k;
-        c.firstRank = rk;
-      }
-      noteKey(c, k, rk);
+    this.#added(c, n, k, rk);
+  }
+
+  /** Records new key `k` (of group `rk`) of chunk `c`, which held `n` keys before it. */
+  #added(c: Chunk<V>, n: number, k: StoredKey, rk: number): void {
+    this.#size++;
+    if (n === 0) {
+      c.first = k;
+      c.firstRank = rk;
     }
-    return this;
+    noteKey(c, k, rk);
   }
 
   /**

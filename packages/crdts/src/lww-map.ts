@@ -105,29 +105,10 @@ export const LWWMap = {
     return out;
   },
   joinInto(target: LWWMapState, source: LWWMapState): boolean {
-    let changed = DotContext.joinInto(target.context, source.context);
-    const entries = target.entries;
-    const index = writeIndexOf(entries);
-    if (entries.size === 0) {
-      // Nothing to compare against (a full state into a new replica): a bulk copy.
-      for (const chunk of source.entries.chunks())
-        for (const [k, e] of chunk) {
-          entries.set(k, e);
-          index?.note(k, e);
-        }
-      return changed || entries.size > 0;
-    }
-    // A chunk's own map, iterated in a loop of its own, not the chained iterator (see `KeyMap.chunks`).
-    for (const chunk of source.entries.chunks())
-      for (const [k, e] of chunk) {
-        const cur = entries.get(k);
-        if (cur === undefined || (cur !== e && wins(e, cur))) {
-          entries.set(k, e);
-          index?.note(k, e);
-          changed = true;
-        }
-      }
-    return changed;
+    const changed = DotContext.joinInto(target.context, source.context);
+    const index = writeIndexOf(target.entries);
+    const written = index === undefined ? undefined : (k: StoredKey, e: LWWEntry) => index.note(k, e);
+    return target.entries.joinFrom(source.entries, wins, written) || changed;
   },
   leq(a: LWWMapState, b: LWWMapState): boolean {
     if (!DotContext.leq(a.context, b.context)) return false;

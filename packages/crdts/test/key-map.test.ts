@@ -18,7 +18,8 @@ type Op =
   | { kind: 'set'; key: StoredKey; value: number }
   | { kind: 'delete'; key: StoredKey }
   | { kind: 'ascending' | 'descending'; keys: StoredKey[] }
-  | { kind: 'clear' };
+  | { kind: 'clear' }
+  | { kind: 'join'; entries: [StoredKey, number][]; sorted: boolean; limit: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -34,6 +35,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('join' as const),
+      entries: fc.array(fc.tuple(storedKey, fc.nat(9)), { maxLength: 20 }),
+      sorted: fc.boolean(),
+      limit: fc.integer({ min: 2, max: 6 }),
+    }),
+  },
 );
 
 const inOrder = (keys: readonly StoredKey[]): StoredKey[] =>
@@ -53,6 +63,31 @@ function apply(map: KeyMap<number>, model: Map<StoredKey, number>, o: Op): void 
       map.clear();
       model.clear();
       break;
+    case 'join': {
+      // The source, in key order or as drawn, in chunks of its own size; larger values win.
+      const sorted = inOrder(o.entries.map(([k]) => k)).map((k, i): [StoredKey, number] => [k, i]);
+      const source = new KeyMap<number>(o.sorted ? sorted : o.entries, o.limit);
+      const expected: [StoredKey, number][] = [];
+      for (const [k, v] of source) {
+        const cur = model.get(k);
+        if (cur === undefined || v > cur) {
+          model.set(k, v);
+          expected.push([k, v]);
+        }
+      }
+      const written: [StoredKey, number][] = [];
+      const changed = map.joinFrom(
+        source,
+        (incoming, current) => {
+          expect(incoming).not.toBe(current);
+          return incoming > current;
+        },
+        (k, v) => written.push([k, v]),
+      );
+      expect(written).toEqual(expected);
+      expect(changed).toBe(expected.length > 0);
+      break;
+    }
     default: {
       const keys = inOrder(o.keys);
       if (o.kind === 'descending') keys.reverse();

@@ -143,6 +143,23 @@ describe('LWWMap.deltaSince (lww-map.ts)', () => {
   });
 });
 
+describe('LWWMap.joinInto (lww-map.ts)', () => {
+  it('reports a change that only the context brings', () => {
+    // The entries are joined apart from the context: its change must not be lost.
+    const clock = new HybridLogicalClock('a', { now: () => 1_000 });
+    const s = LWWMap.empty();
+    LWWMap.setInto(s, 'a', 'x', 1, clock);
+    const last = LWWMap.set(s, 'a', 'x', 2, clock);
+    LWWMap.joinInto(s, last);
+    const t = LWWMap.empty();
+    expect(LWWMap.joinInto(t, last)).toBe(true);
+    // Same entries; only the overwritten write's dot is new to t.
+    expect(LWWMap.joinInto(t, s)).toBe(true);
+    expect(LWWMap.equals(t, s)).toBe(true);
+    expect(LWWMap.joinInto(t, s)).toBe(false);
+  });
+});
+
 describe('GSet.deltaSince (g-set.ts)', () => {
   it('carries the context of exactly the adds the digest lacks, not the whole context', () => {
     // Found by the simulator's property (seed 232982737), as for the LWW-Map: a peer that
