@@ -83,6 +83,8 @@ export class KeyMap<V> implements Map<StoredKey, V> {
   #size = 0;
   /** The chunk the last lookup found. */
   #finger = 0;
+  /** Whether a value `undefined` may be held: only then must a lookup finding `undefined` ask `has`. */
+  #mayHoldUndefined = false;
   readonly #limit: number;
 
   /**
@@ -101,6 +103,7 @@ export class KeyMap<V> implements Map<StoredKey, V> {
     if (entries instanceof KeyMap && entries.#limit === chunkEntries) {
       this.#chunks = entries.#chunks.map((c) => ({ ...c, map: new Map(c.map) }));
       this.#size = entries.#size;
+      this.#mayHoldUndefined = entries.#mayHoldUndefined;
     } else if (entries !== undefined) for (const [k, v] of entries) this.set(k, v);
   }
 
@@ -161,6 +164,7 @@ export class KeyMap<V> implements Map<StoredKey, V> {
   }
 
   set(k: StoredKey, v: V): this {
+    if (v === undefined) this.#mayHoldUndefined = true;
     const rk = keyRank(k);
     const i = this.#indexOf(k, rk);
     const c = this.#chunks[i] as Chunk<V>;
@@ -199,6 +203,8 @@ export class KeyMap<V> implements Map<StoredKey, V> {
     written?: (k: StoredKey, v: V) => void,
   ): boolean {
     let changed = false;
+    if (source.#mayHoldUndefined) this.#mayHoldUndefined = true;
+    const mayHoldUndefined = this.#mayHoldUndefined;
     // The source's chunks' own maps in nested loops, not its chained iterator (see `chunks`).
     for (const from of source.chunks())
       for (const [k, v] of from) {
@@ -206,8 +212,9 @@ export class KeyMap<V> implements Map<StoredKey, V> {
         const i = this.#indexOf(k, rk);
         const m = (this.#chunks[i] as Chunk<V>).map;
         const cur = m.get(k);
-        if (cur === undefined) this.#insert(i, k, rk, v);
-        else if (cur !== v && replaces(v, cur)) m.set(k, v);
+        // A key that holds `undefined` is told from one the map lacks by `has` alone.
+        if (cur === undefined && (!mayHoldUndefined || !m.has(k))) this.#insert(i, k, rk, v);
+        else if (cur !== v && replaces(v, cur as V)) m.set(k, v);
         else continue;
         written?.(k, v);
         changed = true;
@@ -302,6 +309,7 @@ export class KeyMap<V> implements Map<StoredKey, V> {
   clear(): void {
     this.#chunks = [chunk(this.#limit, undefined)];
     this.#size = 0;
+    this.#mayHoldUndefined = false;
   }
 
   forEach(callback: (value: V, key: StoredKey, map: Map<StoredKey, V>) => void, thisArg?: unknown): void {

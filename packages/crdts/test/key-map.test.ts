@@ -208,6 +208,38 @@ describe('KeyMap', () => {
     expect(map.inKeyOrder).toBe(true);
   });
 
+  it('joins into keys that hold undefined as into any other key, not as new keys', () => {
+    const map = new KeyMap<number | undefined>([
+      ['a', undefined],
+      ['c', 3],
+    ]);
+    const source = new KeyMap<number | undefined>([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect(map.joinFrom(source, () => false)).toBe(true);
+    expect(map.size).toBe(3);
+    expect(map.has('a')).toBe(true);
+    expect(map.get('a')).toBeUndefined();
+    expect(map.joinFrom(source, (_, current) => current === undefined)).toBe(true);
+    expect(map.size).toBe(3);
+    // 'b' came after 'c': its chunk's keys are no longer in key order.
+    expect([...map]).toEqual([
+      ['a', 1],
+      ['c', 3],
+      ['b', 2],
+    ]);
+    expect(map.inKeyOrder).toBe(false);
+    // The same, with the undefined brought by a join, and in a copy.
+    const joined = new KeyMap<number | undefined>();
+    joined.joinFrom(new KeyMap<number | undefined>([['x', undefined]]), () => true);
+    for (const target of [joined, new KeyMap(joined)]) {
+      target.joinFrom(new KeyMap<number | undefined>([['x', 1]]), (_, current) => current === undefined);
+      expect(target.size).toBe(1);
+      expect(target.get('x')).toBe(1);
+    }
+  });
+
   it('refuses a chunk size that is not an integer from 2', () => {
     for (const bad of [1, 0, 2.5, Number.NaN])
       expect(() => new KeyMap(undefined, bad)).toThrow(ValidationError);
