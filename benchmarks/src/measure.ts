@@ -90,7 +90,10 @@ export class Course<C = unknown, R = unknown> implements Stepper {
   #runs = 0;
   #warmups = 0;
   #batch = 1;
-  /** Runs of 1 ms or more, or of a batch's length: the young generation is collected between setup and body. */
+  /**
+   * Runs of 1 ms or more, of a batch's length, or under a third of their setups': the young
+   * generation is collected between setup and body.
+   */
   #collect = false;
   readonly #budgets: Budgets;
   readonly #times: number[] = [];
@@ -119,7 +122,7 @@ export class Course<C = unknown, R = unknown> implements Stepper {
     const meanWall = this.#runs > 0 ? this.#wall / this.#runs : 0;
     const room = Math.max(1, Math.floor(maxRuns / samples), Math.floor(batchMs / meanWall));
     this.#batch = mean > 0 ? Math.min(room, Math.max(1, Math.ceil(batchMs / mean))) : 1;
-    this.#collect = mean >= 1 || mean >= batchMs;
+    this.#collect = mean >= 1 || mean >= batchMs || meanWall - mean >= 3 * mean;
     this.#warmups = this.#runs;
     this.#spent = 0;
     this.#wall = 0;
@@ -220,13 +223,18 @@ export async function interleave(steppers: readonly Stepper[]): Promise<void> {
  * just built nor for what the previous sample, maybe another library's, left alive. Before, only
  * bodies over `batchMs` had it, and a faster library paid for its setups where a slower one did
  * not: nlbd's 5k-entry merge (two replicas built by each setup) read 7.1 ms against 5.9 ms alone,
- * while Yjs's read 22.9 ms against 30 ms alone; nlbd's 10k-entry apply read 7-10 ms in all
- * samples but the first, which read 3.2 ms as alone. A body under 1 ms runs with no collection,
- * its own collections being part of its steady state: it allocates too little for its setup's
- * objects to matter, and a collection before each run would cost more than the run (Yjs's
- * 40 µs counter merge ran 4 times slower after one). Full collections before samples were tried
- * and dropped: every library's next run went 2 to 4 times slower (nlbd's 10k-entry merge 26 ms
- * against 6.8 ms, Yjs's 93 ms against 24 ms).
+ * while Yjs's read 22.9 ms against 30 ms alone; nlbd's 10k-entry apply read 7-10 ms in all samples
+ * but the first, which read 3.2 ms as alone. So does a body under 1 ms whose setup takes at least
+ * 3 times as long (its setup builds more than it allocates itself): the in-memory join of two
+ * 5k-entry maps (0.4 ms, its setup building both, 4.5 to 6 times as long; in a quick run, the
+ * incremental syncs' setups took 2.5 times their bodies at most) read nlbd's median at 0.47 to
+ * 0.74 ms in six quick runs of scenario 3 without it, its samples 0.36 to 2.19 ms, when a scavenge
+ * in the join copied the maps just built; 0.35 to 0.43 ms with it. Any other body under 1 ms runs
+ * with no collection, its own collections being part of its steady state, and a collection before
+ * each run would cost more than the run (Yjs's 40 µs counter merge, whose setup makes one empty
+ * replica, ran 4 times slower after one). Full collections before samples were tried and dropped:
+ * every library's next run went 2 to 4 times slower (nlbd's 10k-entry merge 26 ms against 6.8 ms,
+ * Yjs's 93 ms against 24 ms).
  *
  * Warm-ups continue, for every body, until `warmupMs` of bodies have run: one warm-up of a 20 ms
  * body leaves V8's optimization of the library's code half done. A short body (under `batchMs` a
@@ -235,9 +243,9 @@ export async function interleave(steppers: readonly Stepper[]): Promise<void> {
  * samples scatter most with the collections that land in them, gets more than the minimum; each
  * run counts at the samples' median ({@link typicalSpent}), so that the outliers that make more
  * samples worth having do not use up their budget (nlbd's 10k-entry apply once stopped at the
- * minimum 7 samples, 2.5 to 47.1 ms, four of them hit, for a median of 7.7 ms against 2.5 to
- * 3.6 ms unhit). A budget stops once twice its length of wall time has passed, setups included,
- * and at its most runs.
+ * minimum 7 samples, 2.5 to 47.1 ms, four of them hit, for a median of 7.7 ms against 2.5 to 3.6
+ * ms unhit). A budget stops once twice its length of wall time has passed, setups included, and at
+ * its most runs.
  */
 export async function timeInterleaved(
   repetitions: Repetitions,

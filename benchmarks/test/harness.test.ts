@@ -147,7 +147,7 @@ describe('stats', () => {
     expect(cheap.time.samples).toHaveLength(3);
   });
 
-  it('timeInterleaved collects the young generation between setup and body for bodies of 1 ms or more', async () => {
+  it('timeInterleaved collects the young generation between setup and body for bodies of 1 ms or more, or under a third of their setups', async () => {
     const busy = (ms: number) => {
       const end = performance.now() + ms;
       while (performance.now() < end);
@@ -168,18 +168,15 @@ describe('stats', () => {
           busy(1.2);
         },
       );
-      expect(long.batch).toBeGreaterThan(1);
       // One full collection before the warm-ups (which collect nothing), then a minor collection
       // between each sampled run's setup and its body.
-      const sampled = ['setup', 'minor', 'body'];
-      expect(log).toEqual([
+      const collected = (batch: number) => [
         'major',
-        'setup',
-        'body',
-        'setup',
-        'body',
-        ...Array.from({ length: 3 * long.batch }, () => sampled).flat(),
-      ]);
+        ...['setup', 'body', 'setup', 'body'],
+        ...Array.from({ length: 3 * batch }, () => ['setup', 'minor', 'body']).flat(),
+      ];
+      expect(long.batch).toBeGreaterThan(1);
+      expect(log).toEqual(collected(long.batch));
       log.length = 0;
       const short = await timeOne(
         repetitions,
@@ -188,6 +185,21 @@ describe('stats', () => {
       );
       expect(short.batch).toBeGreaterThan(1);
       expect(log).toEqual(['major']);
+      // A short body whose setup takes more than 3 times as long (one that builds what the body joins).
+      log.length = 0;
+      const built = await timeOne(
+        repetitions,
+        () => {
+          log.push('setup');
+          busy(1);
+        },
+        () => {
+          log.push('body');
+          busy(0.1);
+        },
+      );
+      expect(built.batch).toBeGreaterThan(1);
+      expect(log).toEqual(collected(built.batch));
     } finally {
       g.gc = saved;
     }
