@@ -22,7 +22,8 @@ export interface Repetitions {
   /**
    * The most runs in all samples together that `sampleMs` may lead to, and that batches may hold
    * (default 60); a batch of runs whose setups are cheap enough that it takes at most `batchMs`
-   * of wall time may hold more.
+   * of wall time may hold more, and such batches count as one run each (so `sampleMs` may lead to
+   * as many samples).
    */
   readonly maxRuns?: number;
   /** The most warm-ups that `warmupMs` may lead to (default 1,000). */
@@ -144,8 +145,10 @@ export class Course<C = unknown, R = unknown> implements Stepper {
    */
   #sampling(): boolean {
     const { samples, sampleMs, maxRuns } = this.#budgets;
+    // Batches of cheap runs, larger than maxRuns allows a sample, count as one run each.
+    const most = this.#batch > Math.floor(maxRuns / samples) ? maxRuns * this.#batch : maxRuns;
     return (
-      this.#times.length < samples || this.#within(sampleMs, maxRuns, typicalSpent(this.#times, this.#runs))
+      this.#times.length < samples || this.#within(sampleMs, most, typicalSpent(this.#times, this.#runs))
     );
   }
 

@@ -145,6 +145,15 @@ describe('stats', () => {
     expect(cheap.batch).toBeGreaterThan(20);
     expect(cheap.batch).toBeLessThanOrEqual(60);
     expect(cheap.time.samples).toHaveLength(3);
+    // Given a sample budget, such batches count as one run each against maxRuns: 6 samples of
+    // about 3 ms, towards 30 ms, not the 3 that 6 runs would allow.
+    const budgeted = await timeOne(
+      { warmup: 20, samples: 3, batchMs: 3, maxRuns: 6, sampleMs: 30 },
+      () => 0,
+      () => busy(0.05),
+    );
+    expect(budgeted.batch).toBeGreaterThan(20);
+    expect(budgeted.time.samples).toHaveLength(6);
   });
 
   it('timeInterleaved collects the young generation between setup and body for bodies of 1 ms or more, or under a third of their setups', async () => {
