@@ -130,7 +130,9 @@ export const LWWMap = {
   value(s: LWWMapState): Map<Key, Value> {
     const out = new Map<Key, Value>();
     for (const chunk of s.entries.chunks())
-      for (const [k, e] of chunk) if (!e.deleted) out.set(loadKey(k), e.value as Value);
+      chunk.forEach((e, k) => {
+        if (!e.deleted) out.set(loadKey(k), e.value as Value);
+      });
     return out;
   },
   digest: (s: LWWMapState): Digest => ({ seen: DotContext.clone(s.context) }),
