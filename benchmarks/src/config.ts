@@ -130,11 +130,10 @@ export const tinySizes: Sizes = {
 /**
  * Quick runs: at least 1 warm-up and 7 samples. Every body warms up for 150 ms (at most 1,000
  * runs) and is sampled until its samples hold 100 ms (at most 30 runs); a body under 10 ms is
- * batched into samples of 10 ms (of at most 30 / 7 runs, unless the runs' setups are cheap
- * enough that the batch takes no more than 10 ms of wall time; such batches count as one run
- * each against the 30). Every library's code is measured
- * after V8 has optimized it, side by side with the others (see `timeInterleaved`). `--full`: at
- * least 2 and 11, budgets of 500 ms, 60 runs.
+ * batched into samples of 10 ms (of at most 30 / 7 runs, unless the runs' setups are cheap enough
+ * that the batch takes no more than 10 ms of wall time; such batches count as one run each against
+ * the 30). Every library's code is measured after V8 has optimized it, side by side with the
+ * others (see `timeInterleaved`). `--full`: at least 2 and 11, budgets of 500 ms, 60 runs.
  */
 export const quickRepetitions: Repetitions = {
   warmup: 1,

@@ -123,7 +123,7 @@ export class Course<C = unknown, R = unknown> implements Stepper {
     const meanWall = this.#runs > 0 ? this.#wall / this.#runs : 0;
     const room = Math.max(1, Math.floor(maxRuns / samples), Math.floor(batchMs / meanWall));
     this.#batch = mean > 0 ? Math.min(room, Math.max(1, Math.ceil(batchMs / mean))) : 1;
-    this.#collect = mean >= 1 || mean >= batchMs || meanWall - mean >= 3 * mean;
+    this.#collect = mean >= 1 || mean >= batchMs || (mean > 0 && meanWall - mean >= 3 * mean);
     this.#warmups = this.#runs;
     this.#spent = 0;
     this.#wall = 0;

@@ -209,6 +209,14 @@ describe('stats', () => {
       );
       expect(built.batch).toBeGreaterThan(1);
       expect(log).toEqual(collected(built.batch));
+      // With no warm-ups to time, nothing says the setup takes longer: no collection.
+      log.length = 0;
+      await timeOne(
+        { ...repetitions, warmup: 0 },
+        () => busy(1),
+        () => busy(0.1),
+      );
+      expect(log).toEqual(['major']);
     } finally {
       g.gc = saved;
     }
