@@ -194,13 +194,13 @@ describe('stats', () => {
       );
       expect(short.batch).toBeGreaterThan(1);
       expect(log).toEqual(['major']);
-      // A short body whose setup takes more than 3 times as long (one that builds what the body joins).
+      // A short body whose setup takes far more than 3 times as long (one that builds what the body joins).
       log.length = 0;
       const built = await timeOne(
         repetitions,
         () => {
           log.push('setup');
-          busy(1);
+          busy(3);
         },
         () => {
           log.push('body');
