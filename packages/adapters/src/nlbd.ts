@@ -77,6 +77,12 @@ const DigestsMessage = registerMessage<Digest[]>('nlbd.adapter.digests', {
   },
 });
 
+/** How a replica encodes its whole state, and the deltas it ships. */
+interface Encoding {
+  readonly state: EncodeOptions;
+  readonly delta: EncodeOptions;
+}
+
 /**
  * An nlbd replica: an `LWWMap`, a `PNCounter` and an `ORSet` from `@nlbd/crdts`. Map and set
  * writes use the in-place mutators (`setInto`, `addInto`, ...), which leave the state as joining
@@ -89,13 +95,13 @@ class NlbdReplica implements WorkloadReplica {
   readonly id: string;
   readonly #clock: HybridLogicalClock;
   readonly #states: States = { map: LWWMap.empty(), counter: PNCounter.empty(), set: ORSet.empty() };
-  readonly #options: EncodeOptions;
+  readonly #encoding: Encoding;
 
-  constructor(id: string, options: ReplicaOptions, encodeOptions: EncodeOptions) {
+  constructor(id: string, options: ReplicaOptions, encoding: Encoding) {
     assertWorkloadId(id);
     this.id = id;
     this.#clock = new HybridLogicalClock(id, options.now ? { now: options.now } : {});
-    this.#options = encodeOptions;
+    this.#encoding = encoding;
   }
 
   mapSet(key: string, value: Scalar): void {
@@ -126,7 +132,7 @@ class NlbdReplica implements WorkloadReplica {
   }
 
   encodeState(): Uint8Array {
-    return DocumentMessage.encode(this.#states, this.#options);
+    return DocumentMessage.encode(this.#states, this.#encoding.state);
   }
 
   digest(): Uint8Array {
@@ -143,7 +149,7 @@ class NlbdReplica implements WorkloadReplica {
         counter: PNCounter.deltaSince(s.counter, counter),
         set: ORSet.deltaSince(s.set, set),
       },
-      this.#options,
+      this.#encoding.delta,
     );
   }
 
@@ -180,11 +186,20 @@ function nlbdAdapter(compress: boolean): Adapter {
     notes: [
       'map: LWWMap (last writer wins by hybrid-logical timestamp, then replica id; a delete is a timestamped tombstone)',
       'counter: PNCounter; set: ORSet (add wins over a concurrent remove; a remove removes only the adds it has seen)',
-      `sync: digests and deltaSince per type, the three in one @nlbd/codec message${compress ? ' with the optional compression' : ''}; map and set writes apply in place (setInto, addInto: the state joining their delta would give, no delta built, since digest sync never sends one); counter increments are deltas joined at once`,
+      `sync: digests and deltaSince per type, the three in one @nlbd/codec message${compress ? ' with the optional compression' : " (a whole state with the map's key text as it is, deflateKeyText: false; deltas with it deflated, the default)"}; map and set writes apply in place (setInto, addInto: the state joining their delta would give, no delta built, since digest sync never sends one); counter increments are deltas joined at once`,
     ],
-    createReplica: (id, options = {}) => new NlbdReplica(id, options, compress ? { compress: true } : {}),
+    createReplica: (id, options = {}) => new NlbdReplica(id, options, compress ? COMPRESSED : PLAIN),
   };
 }
+
+/**
+ * The default wire format, but for whole states' key text, written as it is: a whole state is
+ * sent in bulk, where the key text's DEFLATE saved a quarter of the bytes (10k entries: 34.2 KB
+ * against 45.1 KB) for 12% to 17% of a 5k-key merge's time (see `WriteOptions`).
+ */
+const PLAIN: Encoding = { state: { deflateKeyText: false }, delta: {} };
+/** The codec's optional compression of the whole message, states and deltas alike. */
+const COMPRESSED: Encoding = { state: { compress: true }, delta: { compress: true } };
 
 /** nlbd's delta-state CRDTs with the default wire format. */
 export const nlbdAdapterPlain: Adapter = nlbdAdapter(false);

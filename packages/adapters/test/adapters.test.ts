@@ -118,4 +118,25 @@ describe('nlbd', () => {
     expect(b.value()).toEqual({ map: { k: 1 }, counter: 3, set: ['x'] });
     expect(() => b.encodeSince(good)).toThrow(DecodeError);
   });
+
+  it('sends a whole state with its key text as it is, a delta with it deflated', () => {
+    const nlbd = adapters.find((a) => a.name === 'nlbd')!;
+    /** The map part's key text in a document that is not compressed. */
+    const keyText = (bytes: Uint8Array) => {
+      const [, parts] = unpack(bytes.subarray(7 + bytes[6]!)) as [unknown, unknown[][]];
+      return parts[0]![5];
+    };
+    const key = (i: number) => `item/${String(i * 7919).padStart(7, '0')}`;
+    const a = nlbd.createReplica('a');
+    for (let i = 0; i < 300; i++) a.mapSet(key(i), i);
+    const state = a.encodeState();
+    expect(typeof keyText(state)).toBe('string');
+    const b = nlbd.createReplica('b');
+    b.apply(state);
+    for (let i = 300; i < 400; i++) a.mapSet(key(i), i);
+    const delta = a.encodeSince(b.digest());
+    expect(keyText(delta)).toBeInstanceOf(Uint8Array);
+    b.apply(delta);
+    expect(b.value()).toEqual(a.value());
+  });
 });

@@ -13,10 +13,10 @@ import type { StateCodec } from './layout.js';
 import { type DecodeLimits, type ResolvedLimits, resolveLimits } from './limits.js';
 import { pack } from './msgpack.js';
 import { lookup } from './registry.js';
-import { asTuple, Reader, Writer } from './wire.js';
+import { asTuple, Reader, type WriteOptions, Writer } from './wire.js';
 
 /** Options of {@link encode}. */
-export interface EncodeOptions extends EnvelopeOptions {
+export interface EncodeOptions extends EnvelopeOptions, WriteOptions {
   /** Whether the bytes carry a full state or a delta (default `'state'`); the layout is the same. */
   readonly kind?: 'state' | 'delta';
 }
@@ -32,9 +32,9 @@ export function seal(
   kind: Kind,
   tag: string,
   write: (w: Writer) => unknown,
-  options: EnvelopeOptions = {},
+  options: EnvelopeOptions & WriteOptions = {},
 ): Uint8Array {
-  const w = new Writer();
+  const w = new Writer(options);
   const payload = write(w);
   return wrap(kind, tag, pack([w.replicas, payload]), options);
 }

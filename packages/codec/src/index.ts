@@ -24,3 +24,4 @@ export {
   type MessageWriter,
   registerMessage,
 } from './messages.js';
+export type { WriteOptions } from './wire.js';

@@ -88,8 +88,8 @@ export type KeyRunColumns = [
  * Sorted keys as {@link KeyRunColumns}: the front coding of {@link writeKeys} in one pass, the
  * prefix and whole lengths straight into their columns.
  */
-export function writeKeyRuns(sorted: readonly StoredKey[]): KeyRunColumns {
-  return asciiKeyRuns(sorted) ?? keyRunsOf(sorted);
+export function writeKeyRuns(sorted: readonly StoredKey[], deflate = true): KeyRunColumns {
+  return asciiKeyRuns(sorted, deflate) ?? keyRunsOf(sorted, deflate);
 }
 
 /**
@@ -116,11 +116,11 @@ function isKeyArray(list: KeyList): list is readonly StoredKey[] {
  * `keys` as {@link KeyRunColumns} if they are in wire order (strictly ascending), else undefined:
  * the order check and the front coding in one pass where the keys are ASCII strings.
  */
-export function keyRunsInOrder(keys: KeyList): KeyRunColumns | undefined {
-  const runs = asciiKeyRuns(keys);
+export function keyRunsInOrder(keys: KeyList, deflate = true): KeyRunColumns | undefined {
+  const runs = asciiKeyRuns(keys, deflate);
   if (runs !== undefined) return runs;
   const list = isKeyArray(keys) ? keys : [...keys.keys()];
-  return inWireOrder(list) ? keyRunsOf(list) : undefined;
+  return inWireOrder(list) ? keyRunsOf(list, deflate) : undefined;
 }
 
 /** Whether `keys` come in wire order (strictly ascending, see {@link sortKeys}). */
@@ -137,7 +137,7 @@ export function inWireOrder(keys: Iterable<StoredKey>): boolean {
 }
 
 /** {@link writeKeyRuns} code unit by code unit, for keys of every kind. */
-function keyRunsOf(sorted: readonly StoredKey[]): KeyRunColumns {
+function keyRunsOf(sorted: readonly StoredKey[], deflate: boolean): KeyRunColumns {
   const scalars: (boolean | number)[] = [];
   const bytes: Uint8Array[] = [];
   const prefixes = new Float64Array(sorted.length);
@@ -162,7 +162,7 @@ function keyRunsOf(sorted: readonly StoredKey[]): KeyRunColumns {
     count,
     writeRuns(prefixes.subarray(0, count)),
     writeRuns(lengths.subarray(0, count)),
-    packKeyText(text.utf8()),
+    packKeyText(text.utf8(), deflate),
     bytes,
   ];
 }
@@ -183,7 +183,7 @@ const ASCII_CHUNK = 4096;
  * strings code unit by code unit cost 2-3 ns a unit. 5k keys of 10 characters: 36 ns a key with
  * `encode` and byte by byte, 25 ns this way.
  */
-function asciiKeyRuns(list: KeyList): KeyRunColumns | undefined {
+function asciiKeyRuns(list: KeyList, deflate: boolean): KeyRunColumns | undefined {
   const n = isKeyArray(list) ? list.length : list.size;
   if (n === 0) return undefined;
   let units = 0;
@@ -235,7 +235,7 @@ function asciiKeyRuns(list: KeyList): KeyRunColumns | undefined {
       chunk.length = 0;
       size = Math.min(n - i, ASCII_CHUNK, Math.max(256, i));
     }
-  return [[], n, writeRuns(prefixes), writeRuns(lengths), packKeyText(text.subarray(0, at)), []];
+  return [[], n, writeRuns(prefixes), writeRuns(lengths), packKeyText(text.subarray(0, at), deflate), []];
 }
 
 /**
@@ -284,14 +284,14 @@ const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * The key text (given as its UTF-8) as written: the string itself, or the raw DEFLATE (level 6,
- * deterministic) of its UTF-8 when that is at least {@link KEY_TEXT_DEFLATE_FROM} bytes and the
- * DEFLATE is shorter. Key text is the bulk of a map's delta (front coding leaves runs of digits
- * and shared words that DEFLATE's Huffman and back-references shorten), and costs the reader one
- * inflate.
+ * The key text (given as its UTF-8) as written: the string itself, or (with `deflate`, the
+ * writer's `deflateKeyText`) the raw DEFLATE (level 6, deterministic) of its UTF-8 when that is
+ * at least {@link KEY_TEXT_DEFLATE_FROM} bytes and the DEFLATE is shorter. Key text is the bulk
+ * of a map's delta (front coding leaves runs of digits and shared words that DEFLATE's Huffman
+ * and back-references shorten), and costs the reader one inflate.
  */
-export function packKeyText(bytes: Uint8Array): string | Uint8Array {
-  if (bytes.length >= KEY_TEXT_DEFLATE_FROM) {
+export function packKeyText(bytes: Uint8Array, deflate = true): string | Uint8Array {
+  if (deflate && bytes.length >= KEY_TEXT_DEFLATE_FROM) {
     const packed = deflateSync(bytes, { level: 6 });
     if (packed.length < bytes.length) return packed;
   }

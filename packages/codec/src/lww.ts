@@ -35,7 +35,7 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     // turn out not in order are sorted first. Neither keys nor entries are copied into arrays
     // (at 50k entries, each array was a 400 KB large object on fresh memory).
     const n = s.entries.size;
-    let keyRuns = keyRunsInOrder(s.entries);
+    let keyRuns = keyRunsInOrder(s.entries, w.deflateKeyText);
     const rows = new RowColumns(n, w);
     if (keyRuns !== undefined) {
       let j = 0;
@@ -43,7 +43,7 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     } else {
       const keys = sortKeys(s.entries.keys());
       for (let j = 0; j < n; j++) rows.add(j, s.entries.get(keys[j] as StoredKey) as LWWEntry);
-      keyRuns = writeKeyRuns(keys);
+      keyRuns = writeKeyRuns(keys, w.deflateKeyText);
     }
     return [
       context,

@@ -3,7 +3,7 @@ import { type DecodeOptions, open, readJoiner, seal } from './codec.js';
 import { readDigest, writeDigest } from './context.js';
 import type { EnvelopeOptions, Header, WireHeader } from './envelope.js';
 import { lookup } from './registry.js';
-import { asArray, asCount, fail, type Reader, type Writer } from './wire.js';
+import { asArray, asCount, fail, type Reader, type WriteOptions, type Writer } from './wire.js';
 
 /** What a {@link MessageCodec} writes with: replica ids, states and digests share the message's table. */
 export interface MessageWriter {
@@ -53,7 +53,7 @@ export interface MessageCodec<M> {
 /** A registered message kind: encodes and decodes its messages. */
 export interface MessageType<M> {
   readonly kind: string;
-  encode(message: M, options?: EnvelopeOptions): Uint8Array;
+  encode(message: M, options?: EnvelopeOptions & WriteOptions): Uint8Array;
   /** Decodes a message of this kind; any other kind is a `DecodeError`. */
   decode(bytes: Uint8Array, options?: DecodeOptions): M;
 }

@@ -45,6 +45,19 @@ export function describe(x: unknown): string {
   return typeof x;
 }
 
+/** How a message's body is written (the envelope has options of its own). */
+export interface WriteOptions {
+  /**
+   * Whether an LWW-Map's key text of at least 256 UTF-8 bytes is written as its DEFLATE where
+   * that is shorter (default true; see `packKeyText`). False writes the text as it is; a reader
+   * takes either. DEFLATE pays in bytes where keys share much (the benchmarks' 5k keys: 5.5 KB of
+   * text to about 110 B) and costs 40 to 100 µs a message (fflate clears about 180 KB of tables a
+   * call): merging two 5k-key states both ways took 12% to 17% less time without it
+   * (docs/benchmarks.md).
+   */
+  readonly deflateKeyText?: boolean;
+}
+
 /**
  * Collects the replica ids one message mentions, each once, and hands out their indexes.
  * Indexes follow first use, and every codec uses ids in a canonical order (contexts first, by id),
@@ -54,6 +67,12 @@ export class Writer {
   /** The table, in index order. */
   readonly replicas: ReplicaId[] = [];
   readonly #index = new Map<ReplicaId, number>();
+  /** See {@link WriteOptions.deflateKeyText}. */
+  readonly deflateKeyText: boolean;
+
+  constructor(options: WriteOptions = {}) {
+    this.deflateKeyText = options.deflateKeyText !== false;
+  }
 
   /** The index of `id`, adding it to the table on first use. */
   intern(id: ReplicaId): number {

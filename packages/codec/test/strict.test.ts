@@ -342,6 +342,41 @@ describe('format 1.2: deflated key text', () => {
     expect(typeof partsOf(encode(LWWMap, small))[1][5]).toBe('string');
   });
 
+  it('writes the key text as it is with deflateKeyText: false, in states and in messages', () => {
+    const big = keyed(150);
+    const deflated = partsOf(encode(LWWMap, big))[1][5] as Uint8Array;
+    const bytes = encode(LWWMap, big, { deflateKeyText: false });
+    const text = partsOf(bytes)[1][5];
+    expect(text).toBe(new TextDecoder().decode(inflate(deflated)));
+    expect(bytes.length).toBeGreaterThan(encode(LWWMap, big).length);
+    expect(LWWMap.equals(decode(LWWMap, bytes), big)).toBe(true);
+    // Keys that are not all ASCII take the other front coder.
+    const accented = LWWMap.empty();
+    const clock = new HybridLogicalClock('a', { now: () => 1_000 });
+    for (let i = 0; i < 60; i++)
+      LWWMap.joinInto(
+        accented,
+        LWWMap.set(accented, 'a', `café/ñ/${String(i * 7919).padStart(6, '0')}`, i, clock),
+      );
+    expect(partsOf(encode(LWWMap, accented))[1][5]).toBeInstanceOf(Uint8Array);
+    const asIs = encode(LWWMap, accented, { deflateKeyText: false });
+    expect(typeof partsOf(asIs)[1][5]).toBe('string');
+    expect(LWWMap.equals(decode(LWWMap, asIs), accented)).toBe(true);
+    // A registered message's states follow its writer's options.
+    const Snapshot = registerMessage<LWWMapState>('test.key-text', {
+      encode: (m, w) => [w.state(LWWMap, m)],
+      decode: (data, r) => r.state(LWWMap, r.array(data, 'snapshot')[0], 'snapshot[0]'),
+    });
+    const messageText = (b: Uint8Array) =>
+      (
+        (plain.unpack(b.subarray(7 + 'test.key-text'.length)) as [unknown, [unknown[]]])[1][0] as unknown[]
+      )[5];
+    expect(messageText(Snapshot.encode(big))).toBeInstanceOf(Uint8Array);
+    const message = Snapshot.encode(big, { deflateKeyText: false });
+    expect(messageText(message)).toBe(text);
+    expect(LWWMap.equals(Snapshot.decode(message), big)).toBe(true);
+  });
+
   it('refuses deflated key text that is corrupt, short, not UTF-8, too large or in a 1.1 message', () => {
     const bytes = encode(LWWMap, keyed(150));
     const [, parts] = partsOf(bytes);
