@@ -99,13 +99,12 @@ export function writeKeyRuns(sorted: readonly StoredKey[], deflate = true): KeyR
 export type KeyList = readonly StoredKey[] | ReadonlyMap<StoredKey, unknown>;
 
 /**
- * The keys of `list` in its order, as parts to iterate one after another: a `KeyMap`'s chunks
- * each on its own (iterating the chunks' own maps in nested loops took a quarter of the time of
- * the `KeyMap`'s iterator, which chains them).
+ * The keys of `list` in its order, as parts to iterate one after another: a `KeyMap`'s in key
+ * order, its chunks' key arrays (see `KeyMap.chunks`), which nested loops read fastest.
  */
 function keysOf(list: KeyList): Iterable<StoredKey>[] {
   if (isKeyArray(list)) return [list];
-  return list instanceof KeyMap ? list.chunks().map((c) => c.keys()) : [list.keys()];
+  return list instanceof KeyMap ? list.chunks().map((c) => c.keys) : [list.keys()];
 }
 
 function isKeyArray(list: KeyList): list is readonly StoredKey[] {
@@ -119,7 +118,7 @@ function isKeyArray(list: KeyList): list is readonly StoredKey[] {
 export function keyRunsInOrder(keys: KeyList, deflate = true): KeyRunColumns | undefined {
   const runs = asciiKeyRuns(keys, deflate);
   if (runs !== undefined) return runs;
-  const list = isKeyArray(keys) ? keys : [...keys.keys()];
+  const list = isKeyArray(keys) ? keys : keysOf(keys).flatMap((part) => [...part]);
   return inWireOrder(list) ? keyRunsOf(list, deflate) : undefined;
 }
 

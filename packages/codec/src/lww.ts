@@ -1,19 +1,17 @@
 import { DotContext, type ReplicaId } from '@nlbd/core';
 import {
   KeyMap,
-  keyRank,
   type LWWEntry,
   LWWMap,
   type LWWMapState,
   lwwEntry,
   lwwStampWins,
-  rankedBefore,
   type StoredKey,
   type Value,
   writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { keyRunsInOrder, readKeyRuns, readKeys, sortKeys, writeKeyRuns } from './keys.js';
+import { keyRunsInOrder, readKeyRuns, readKeys } from './keys.js';
 import type { StateCodec } from './layout.js';
 import { readDeltas, readSmallRuns, toDeltas, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
@@ -30,21 +28,15 @@ import { asArray, asTuple, fail, type Reader, type Writer } from './wire.js';
 export const lwwCodec: StateCodec<LWWMapState> = {
   write(s, w) {
     const context = writeContext(s.context, w);
-    // Keys inserted in wire order (a decoded state, keys written in order) are the rule: their
-    // rows are written in the order they iterate, checked by the front coding; only keys that
-    // turn out not in order are sorted first. Neither keys nor entries are copied into arrays
-    // (at 50k entries, each array was a 400 KB large object on fresh memory).
-    const n = s.entries.size;
-    let keyRuns = keyRunsInOrder(s.entries, w.deflateKeyText);
-    const rows = new RowColumns(n, w);
-    if (keyRuns !== undefined) {
-      let j = 0;
-      for (const chunk of s.entries.chunks()) for (const e of chunk.values()) rows.add(j++, e);
-    } else {
-      const keys = sortKeys(s.entries.keys());
-      for (let j = 0; j < n; j++) rows.add(j, s.entries.get(keys[j] as StoredKey) as LWWEntry);
-      keyRuns = writeKeyRuns(keys, w.deflateKeyText);
-    }
+    // A `KeyMap`'s chunks give its entries in key order, which is wire order (checked by the
+    // front coding). Neither keys nor entries are copied into arrays of their own (at 50k
+    // entries, each array was a 400 KB large object on fresh memory).
+    const keyRuns = keyRunsInOrder(s.entries, w.deflateKeyText);
+    if (keyRuns === undefined) throw new Error('an LWW-Map state gave its keys out of key order');
+    const rows = new RowColumns(s.entries.size, w);
+    let j = 0;
+    for (const { values } of s.entries.chunks())
+      for (let i = 0; i < values.length; i++) rows.add(j++, values[i] as LWWEntry);
     return [
       context,
       ...keyRuns,
@@ -175,17 +167,14 @@ function readTombstones(x: unknown, n: number, count: number, path: string): Uin
 
 /**
  * Joins `rows` into `target` as `LWWMap.joinInto` would join their state, without building it.
- * Cannot fail: the rows are validated. The entry each row meets is found by a {@link SortedWalk}
- * where that pays, by a lookup otherwise.
+ * Cannot fail: the rows are validated. The rows' keys ascend, so a `KeyMerge` meets each row's
+ * entry by walking the map alongside them: nothing is hashed.
  */
 function joinRows(rows: Rows, target: LWWMapState): boolean {
   let changed = DotContext.joinInto(target.context, rows.context);
-  const entries = target.entries;
-  // Keys are distinct within the rows, so rows that meet an empty target meet nothing.
-  const fresh = entries.size === 0;
-  const index = writeIndexOf(entries);
+  const index = writeIndexOf(target.entries);
   const { keys, deleted, values, walls, counters, replicas, ids, seqs } = rows;
-  const walk = fresh ? undefined : SortedWalk.over(entries, keys.length);
+  const merge = target.entries.merge();
   let v = 0;
   for (let i = 0; i < keys.length; i++) {
     const gone = deleted[i] === 1;
@@ -193,103 +182,16 @@ function joinRows(rows: Rows, target: LWWMapState): boolean {
     const wall = walls[i] as number;
     const counter = counters[i] as number;
     const replica = ids[replicas[i] as number] as ReplicaId;
-    let key = keys[i] as StoredKey;
-    if (!fresh) {
-      // The row's entry is built only if it wins: in a merge, half the rows lose.
-      let cur: LWWEntry | undefined;
-      if (walk === undefined) cur = entries.get(key);
-      else if ((cur = walk.find(key)) !== undefined) key = walk.found as StoredKey;
-      if (cur !== undefined && !lwwStampWins(wall, counter, replica, cur)) continue;
-    }
+    const key = keys[i] as StoredKey;
+    // The row's entry is built only if it wins: in a merge, half the rows lose.
+    if (merge.seek(key) && !lwwStampWins(wall, counter, replica, merge.current as LWWEntry)) continue;
     const e = lwwEntry(value, gone, wall, small(counter), replica, small(seqs[i] as number));
-    entries.set(key, e);
+    merge.write(e);
     index?.note(key, e);
     changed = true;
   }
+  merge.end();
   return changed;
-}
-
-/** The fewest entries a map must hold for a {@link SortedWalk} of it. */
-const WALK_FROM = 1024;
-
-/**
- * The entries of a map whose keys iterate in wire order, met by keys in wire order: each found
- * by walking the map alongside them, as in a merge of two sorted lists, not by a lookup. A
- * lookup of a key just decoded first hashes it (in a loop of its own, 53 ns a lookup of
- * 10-character keys into a 5k-entry map, 20 ns once the key's hash is cached), then compares it
- * with the key it finds, at a place in the table that has nothing to do with the last one. A walk
- * hashes nothing, and a row that wins is set under the map's own key ({@link SortedWalk.found}),
- * whose hash the map has: only keys new to the map are hashed. Joining one state into another
- * (half the keys shared) both ways, walking against lookups in one process: 0.94x to 0.96x the
- * time at 5k entries a side, 0.86x to 0.90x at 50k, 1.00x at 1k. Hence maps of
- * {@link WALK_FROM} entries or more are walked. Only the chunks the map held when the walk began
- * are walked (a chunk split meanwhile is walked as it was): keys set meanwhile are ones the walk
- * has passed or is at.
- */
-class SortedWalk {
-  /** The map's chunks when the walk began, walked one after another. */
-  readonly #chunks: readonly ReadonlyMap<StoredKey, LWWEntry>[];
-  #at = 0;
-  #keys: MapIterator<StoredKey>;
-  #values: MapIterator<LWWEntry>;
-  /** The entry the walk is at, and its key and wire group; no key once past the last. */
-  #key: StoredKey | undefined;
-  #rank = 0;
-  #entry: LWWEntry | undefined;
-  /** The map's own key (equal to the one asked for) of the entry {@link find} last found. */
-  found: StoredKey | undefined;
-
-  private constructor(entries: KeyMap<LWWEntry>) {
-    this.#chunks = entries.chunks();
-    const first = this.#chunks[0] as ReadonlyMap<StoredKey, LWWEntry>;
-    this.#keys = first.keys();
-    this.#values = first.values();
-    this.#next();
-  }
-
-  /**
-   * A walk of `entries` for `rows` keys in wire order, if it pays: the map holds at least
-   * {@link WALK_FROM} entries, the keys are at least a quarter as many (a walk visits every
-   * entry up to the last key), and the entries' keys iterate in wire order (as a decoded
-   * state's and one written in order do).
-   */
-  static over(entries: KeyMap<LWWEntry>, rows: number): SortedWalk | undefined {
-    if (entries.size < WALK_FROM || rows * 4 < entries.size || !entries.inKeyOrder) return undefined;
-    return new SortedWalk(entries);
-  }
-
-  /**
-   * The entry of `key` if the map has it; `key` must come after every key asked before. Keys set
-   * meanwhile (each before `key`) that the walk meets again are passed over like any lower key.
-   */
-  find(key: StoredKey): LWWEntry | undefined {
-    const rank = keyRank(key);
-    while (this.#key !== undefined && rankedBefore(this.#key, this.#rank, key, rank)) this.#next();
-    if (this.#key !== key) return undefined;
-    this.found = this.#key;
-    const found = this.#entry;
-    this.#next();
-    return found;
-  }
-
-  #next(): void {
-    for (;;) {
-      const k = this.#keys.next();
-      if (k.done !== true) {
-        this.#key = k.value;
-        this.#rank = keyRank(k.value);
-        this.#entry = this.#values.next().value as LWWEntry;
-        return;
-      }
-      const chunk = this.#chunks[++this.#at];
-      if (chunk === undefined) {
-        this.#key = undefined;
-        return;
-      }
-      this.#keys = chunk.keys();
-      this.#values = chunk.values();
-    }
-  }
 }
 
 /**

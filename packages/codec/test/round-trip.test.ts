@@ -221,7 +221,7 @@ describe('rows joined into a large map', () => {
     return c;
   };
 
-  it('joins as joinInto does, whether the map is walked in wire order or looked up', () => {
+  it('joins as joinInto does, into a map decoded, written out of wire order, or far larger than the rows', () => {
     const n = 10_000;
     // Rows from two writers over half the map and past it: 'late' wins every key it meets,
     // 'early' loses every one (and adds the keys the map lacks).
@@ -231,12 +231,11 @@ describe('rows joined into a large map', () => {
     const bytes = encode(LWWMap, rows);
     const made = written('a', 5_000, 0, n);
     const targets = {
-      // Decoded: keys in wire order, and large enough to be walked.
-      walked: decode(LWWMap, encode(LWWMap, made)),
-      // Written in the order of `keyOf`, which is not wire order: looked up.
+      decoded: decode(LWWMap, encode(LWWMap, made)),
+      // Written in the order of `keyOf`, which is not wire order.
       unordered: made,
-      // In wire order, but the rows are too few for a walk to pay.
-      fewRows: decode(LWWMap, encode(LWWMap, written('a', 5_000, 0, 8 * n))),
+      // Eight times the rows' span: the merge gallops past most of it.
+      large: decode(LWWMap, encode(LWWMap, written('a', 5_000, 0, 8 * n))),
     };
     for (const [name, target] of Object.entries(targets)) {
       const expected = copy(target);
@@ -248,11 +247,11 @@ describe('rows joined into a large map', () => {
     }
   });
 
-  it('joins rows between the keys of the map as joinInto does, though they split the chunks walked', () => {
+  it('joins rows between the keys of the map as joinInto does, though they outgrow the chunks merged', () => {
     const n = 12_000;
     const at = (replica: string, now: number) => new HybridLogicalClock(replica, { now: () => now });
     // The map holds the even keys; the rows hold every key of its middle: the odd ones new (each
-    // lands inside a full chunk and splits it), the even ones older, so each must lose.
+    // lands inside a full chunk, which outgrows its limit), the even ones older, so each must lose.
     const made = LWWMap.empty();
     const own = at('a', 5_000);
     for (let i = 0; i < 2 * n; i += 2) LWWMap.setInto(made, 'a', keyOf(i), i, own);
@@ -263,7 +262,6 @@ describe('rows joined into a large map', () => {
       else LWWMap.setInto(rows, 'early', keyOf(i), -i, early);
     const bytes = encode(LWWMap, rows);
     const target = decode(LWWMap, encode(LWWMap, made));
-    expect(target.entries.inKeyOrder).toBe(true);
     const expected = copy(target);
     LWWMap.joinInto(expected, decode(LWWMap, bytes));
     const joined = copy(target);

@@ -2,64 +2,63 @@ import { ValidationError } from '@nlbd/core';
 import { keyRank, rankedBefore, type StoredKey } from './key.js';
 
 /**
- * The most entries a chunk takes before appends in key order start a new one (and a split
- * leaves at most), while the map holds fewer than 4 times as many; chunks made after that take 4
- * times as many. A `Map` of up to 4,096 entries keeps its table (about 115 KB) among the engine's
- * ordinary objects; each table it grows into beyond that is a large object, which V8 puts on
- * fresh pages (about 9.5 µs a page on the benchmark machine) but never copies. Applying a 10k-entry
- * state into an empty map: 3.6 ms and 172 page faults in one `Map`, 1.5 to 2.5 ms and none in
- * chunks of 4,096. At 100k entries, though, the young generation fills and copies its ordinary
- * objects: chunks of 4,096 took 93 ms and 3,485 faults, one `Map` 52 to 75 ms and 2,140 faults,
- * chunks of 16,384 (large objects) 36 to 53 ms and 1,426 faults.
+ * The most entries a chunk takes before keys written past its end start a new one, and the most
+ * a split or a merge leaves in one, while its keys are kept sorted (see {@link KeyMap}).
  */
 export const CHUNK_ENTRIES = 4096;
 
-/** How many times {@link CHUNK_ENTRIES} a large map's new chunks take, and how large a map is large. */
-const LARGE = 4;
+/**
+ * The most entries of a sorted chunk that one key written inside it may move (at most half its
+ * limit): past that, the chunk becomes a `Map`. 100k keys written in random order into sorted
+ * chunks alone took about 3 times as long as into `Map`s, nearly all of it comparing strings in
+ * binary searches, and lookups 2 to 4 times as long.
+ */
+const MOST_MOVED = 128;
 
-/** One chunk: the keys from `low` (inclusive; none for the first chunk) up to the next chunk's. */
+/**
+ * A run of a map's entries in key order: `keys` strictly ascending (see `keyRank`), `values`
+ * beside them. Read them only: every write goes through the map.
+ */
+export interface KeyChunk<V> {
+  readonly keys: readonly StoredKey[];
+  readonly values: readonly V[];
+}
+
+/**
+ * One chunk: the keys from `low` (none for the first chunk) up to the next chunk's `low`, either
+ * sorted (`keys` ascending, `values` beside them) or, once keys landed inside it out of order, in
+ * a `Map` (`map`, in the order written; `keys` and `values` then empty). Never empty unless it is
+ * the map's only chunk.
+ */
 interface Chunk<V> {
-  map: Map<StoredKey, V>;
-  /** The most entries appends in key order put in the chunk. */
-  limit: number;
+  keys: StoredKey[];
+  values: V[];
+  map: Map<StoredKey, V> | undefined;
   low: StoredKey | undefined;
   /** The group of `low` (see `keyRank`), -1 for none. */
   lowRank: number;
-  /** The first key set since the chunk was last empty (while `ordered`, the least, unless deleted). */
-  first: StoredKey | undefined;
-  /** The group of `first`, -1 for none. */
-  firstRank: number;
-  /** The greatest key set since the chunk was last empty, while `ordered`. */
-  last: StoredKey | undefined;
-  /** The group of `last`, -1 for none. */
-  lastRank: number;
-  /** Whether the chunk's keys iterate in key order (each new key came after every other). */
-  ordered: boolean;
+  /** A `Map` chunk's entries sorted, as `chunks()` last gave them, until its next write. */
+  sorted: KeyChunk<V> | undefined;
+  /**
+   * A sorted chunk's keys' indexes, built once lookups by search reach an eighth of its keys,
+   * until a key moves (see {@link KeyMap}).
+   */
+  index: Map<StoredKey, number> | undefined;
+  /** Lookups by search since the chunk's keys last moved. */
+  searches: number;
 }
 
-/** A chunk of `map` taking up to `limit` entries, whose keys are in order from `first` to `last`. */
-function chunk<V>(
-  limit: number,
-  low: StoredKey | undefined,
-  map = new Map<StoredKey, V>(),
-  first?: StoredKey,
-  last?: StoredKey,
-): Chunk<V> {
+function chunk<V>(keys: StoredKey[], values: V[], low: StoredKey | undefined): Chunk<V> {
   return {
-    map,
-    limit,
+    keys,
+    values,
+    map: undefined,
     low,
-    lowRank: rankOf(low),
-    first,
-    firstRank: rankOf(first),
-    last,
-    lastRank: rankOf(last),
-    ordered: true,
+    lowRank: low === undefined ? -1 : keyRank(low),
+    sorted: undefined,
+    index: undefined,
+    searches: 0,
   };
-}
-
-function rankOf(k: StoredKey | undefined): number {
-  return k === undefined ? -1 : keyRank(k);
 }
 
 /** Whether `k` (of group `rk`) comes before the low of chunk `c` (false for the first chunk's). */
@@ -67,30 +66,109 @@ function belowLow<V>(k: StoredKey, rk: number, c: Chunk<V>): boolean {
   return c.lowRank >= 0 && rankedBefore(k, rk, c.low as StoredKey, c.lowRank);
 }
 
+function sizeOf<V>(c: Chunk<V>): number {
+  return c.map === undefined ? c.keys.length : c.map.size;
+}
+
+/** Records that the keys of sorted chunk `c` moved: its index, if any, no longer holds. */
+function moved<V>(c: Chunk<V>): void {
+  c.index = undefined;
+  c.searches = 0;
+}
+
+/** Appends `k` and `v` to sorted chunk `c`, past its last key. */
+function push<V>(c: Chunk<V>, k: StoredKey, v: V): void {
+  c.index?.set(k, c.keys.length);
+  c.keys.push(k);
+  c.values.push(v);
+}
+
+/** The fewest lookups by search of a sorted chunk that build its index. */
+const INDEX_FROM = 16;
+
+/** A `Map` chunk's entries in key order. */
+function sortedOf<V>(map: Map<StoredKey, V>): KeyChunk<V> {
+  const keys = [...map.keys()].sort((a, b) => {
+    const ra = keyRank(a);
+    const rb = keyRank(b);
+    return rankedBefore(a, ra, b, rb) ? -1 : rankedBefore(b, rb, a, ra) ? 1 : 0;
+  });
+  return { keys, values: keys.map((k) => map.get(k) as V) };
+}
+
+/** Whether key `a` comes strictly before `k` (of group `rk`). */
+function before(a: StoredKey, k: StoredKey, rk: number): boolean {
+  return rankedBefore(a, keyRank(a), k, rk);
+}
+
+/** The first index of `keys` from `from` whose key does not come before `k` (of group `rk`). */
+function lowerBound(keys: readonly StoredKey[], k: StoredKey, rk: number, from: number): number {
+  let lo = from;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(keys[mid] as StoredKey, k, rk)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
- * A `Map` from stored keys, for maps of any size: its entries live in chunks, each a `Map`
- * holding a range of keys in key order (see `keyRank`), so no table grows into a large object
- * where keys come in key order. A decoded state's keys do, as do keys written in order; a key
- * that lands past the last key of a full chunk (or before its first) starts a chunk of its own,
- * and one that lands inside a full chunk whose keys are in order splits it in two. A chunk whose
- * keys came out of order grows as one `Map` would.
- * Invariants: every key lies in its chunk's range; `size` is the number of keys; iteration visits
- * chunk after chunk, each in insertion order, so the keys iterate in key order exactly when
- * {@link KeyMap.inKeyOrder} says so. Keys set while iterating may or may not be visited.
+ * {@link lowerBound} for keys met mostly near `from` (a merge of two sorted lists): tries `from`,
+ * then gallops (1, 2, 4, ... ahead) before searching the last step, so a dense merge costs a
+ * compare or two a key and a sparse one a logarithm of the gap.
+ */
+function gallop(keys: readonly StoredKey[], k: StoredKey, rk: number, from: number): number {
+  const n = keys.length;
+  if (from >= n || !before(keys[from] as StoredKey, k, rk)) return from;
+  let lo = from + 1;
+  let step = 1;
+  while (lo + step < n && before(keys[lo + step] as StoredKey, k, rk)) {
+    lo += step + 1;
+    step *= 2;
+  }
+  let hi = Math.min(n, lo + step);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(keys[mid] as StoredKey, k, rk)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A `Map` from stored keys, kept in chunks of key ranges in key order (see `keyRank`). A chunk
+ * is sorted (two arrays, keys ascending and values beside them, at most {@link CHUNK_ENTRIES} or
+ * the size given) while its keys come past its end, or land inside moving few others; once one
+ * would move more, it becomes a `Map` and grows as one. A lookup in a sorted chunk is a binary
+ * search until lookups by search reach an eighth of its keys, which builds the chunk an index of
+ * its keys (kept until a key moves); a key written past its last is a push. A batch of keys in
+ * key order (a decoded state, another map) is merged in by a {@link KeyMerge}, which walks
+ * sorted chunks alongside them and hashes nothing, so that joining a state costs a copy of each
+ * chunk it adds keys inside, not a hash table write a key.
+ * Invariants: every key lies in its chunk's range; no chunk is empty but a sole one, no sorted
+ * one holds more than its limit; `size` is the number of keys. Iteration visits chunk after
+ * chunk, a sorted one in key order and a `Map` one in the order written (use {@link chunks} for
+ * key order throughout). As with a `Map`, a key is visited once unless deleted and written anew
+ * meanwhile; a key deleted before it is reached is not visited, and one written while iterating
+ * may or may not be.
  */
 export class KeyMap<V> implements Map<StoredKey, V> {
-  #chunks: Chunk<V>[];
+  #chunks: Chunk<V>[] = [chunk([], [], undefined)];
   #size = 0;
   /** The chunk the last lookup found. */
   #finger = 0;
-  /** Whether a value `undefined` may be held: only then must a lookup finding `undefined` ask `has`. */
-  #mayHoldUndefined = false;
+  /** The index there after the key the last lookup of a sorted chunk found (or where it would go). */
+  #near = 0;
+  /** Counts writes that add or remove keys, so that iterations find their place again. */
+  #version = 0;
+  /** The merge in progress, if any: any other use of the map ends it first. */
+  #merge: KeyMerge<V> | undefined;
   readonly #limit: number;
 
   /**
    * A map of `entries` (copied). `chunkEntries` (an integer from 2, {@link CHUNK_ENTRIES} by
-   * default) bounds the chunks that appends in key order make, 4 times as many once the map holds
-   * 4 times as many; tests make it small.
+   * default) bounds the sorted chunks; tests make it small.
    */
   constructor(entries?: Iterable<readonly [StoredKey, V]>, chunkEntries = CHUNK_ENTRIES) {
     if (!Number.isInteger(chunkEntries) || chunkEntries < 2)
@@ -99,15 +177,23 @@ export class KeyMap<V> implements Map<StoredKey, V> {
         'chunkEntries',
       );
     this.#limit = chunkEntries;
-    this.#chunks = [chunk(chunkEntries, undefined)];
     if (entries instanceof KeyMap && entries.#limit === chunkEntries) {
-      this.#chunks = entries.#chunks.map((c) => ({ ...c, map: new Map(c.map) }));
+      entries.#settle();
+      this.#chunks = entries.#chunks.map((c) => ({
+        ...c,
+        keys: c.keys.slice(),
+        values: c.values.slice(),
+        map: c.map === undefined ? undefined : new Map(c.map),
+        index: undefined,
+        searches: 0,
+      }));
       this.#size = entries.#size;
-      this.#mayHoldUndefined = entries.#mayHoldUndefined;
-    } else if (entries !== undefined) for (const [k, v] of entries) this.set(k, v);
+    } else if (entries instanceof KeyMap) this.joinFrom(entries, () => true);
+    else if (entries !== undefined) for (const [k, v] of entries) this.set(k, v);
   }
 
   get size(): number {
+    this.#settle();
     return this.#size;
   }
 
@@ -115,32 +201,30 @@ export class KeyMap<V> implements Map<StoredKey, V> {
     return 'KeyMap';
   }
 
-  /** Whether the keys iterate in key order (every chunk's do). */
-  get inKeyOrder(): boolean {
-    for (const c of this.#chunks) if (!c.ordered) return false;
-    return true;
+  /**
+   * The entries as runs in key order, one a chunk (a `Map` chunk's sorted when asked, and kept
+   * until its next write). Valid until the map's next write: loops over the entries that must be
+   * fast iterate these in nested loops over their arrays.
+   */
+  chunks(): readonly KeyChunk<V>[] {
+    this.#settle();
+    return this.#chunks.map((c) => (c.map === undefined ? c : (c.sorted ??= sortedOf(c.map))));
+  }
+
+  /** Ends the merge in progress, if any. */
+  #settle(): void {
+    this.#merge?.end();
   }
 
   /**
-   * The chunks' maps, in key order of their ranges (a copy of the list, so a walk over it is not
-   * disturbed by chunks split or added meanwhile). Read them only: every write goes through the
-   * map. Loops over the entries that must be fast iterate these in nested loops: 20k steps took
-   * 0.05 ms that way and 0.2 ms through {@link KeyMap.values} and {@link KeyMap.keys}, whose
-   * iterator chains the chunks' and hands on each step's result.
+   * The index of the chunk whose range holds `k` (of group `rk`), left in `#finger`: the chunk the
+   * last lookup found is tried first (keys met in order mostly fall there), then the chunks' lows
+   * are searched.
    */
-  chunks(): readonly ReadonlyMap<StoredKey, V>[] {
-    return this.#chunks.map((c) => c.map);
-  }
-
-  /**
-   * The index of the chunk whose range holds `k` (of group `rk`). Keys met in key order (a walk,
-   * a decoded state, appends) mostly fall in the chunk of the key before, which is tried first
-   * (two compares), before a binary search of the chunks' lows.
-   */
-  #indexOf(k: StoredKey, rk: number): number {
+  #chunkOf(k: StoredKey, rk: number): number {
     const chunks = this.#chunks;
     const last = chunks.length - 1;
-    if (last === 0) return 0;
+    if (last === 0) return (this.#finger = 0);
     const f = Math.min(this.#finger, last);
     if (!belowLow(k, rk, chunks[f] as Chunk<V>) && (f === last || belowLow(k, rk, chunks[f + 1] as Chunk<V>)))
       return f;
@@ -151,237 +235,560 @@ export class KeyMap<V> implements Map<StoredKey, V> {
       if (belowLow(k, rk, chunks[mid] as Chunk<V>)) hi = mid - 1;
       else lo = mid;
     }
-    this.#finger = lo;
-    return lo;
+    return (this.#finger = lo);
+  }
+
+  /**
+   * `k`'s index in sorted chunk `c`, or where it would go as `-index - 1` (with `place`; without,
+   * any negative number for a key absent). A chunk with an index answers from it. Otherwise keys
+   * met in order, or the same key twice (a read, then a write), are tried first at the place
+   * after the last one found and at that one, by identity; a key past the chunk's last (appends
+   * in key order) costs one compare; any other is a lookup by search, which counts toward the
+   * chunk's index. Where an absent key would go is found by binary search.
+   */
+  #search(c: Chunk<V>, k: StoredKey, rk: number, place: boolean): number {
+    const keys = c.keys;
+    const n = keys.length;
+    const index = c.index;
+    let i: number | undefined;
+    if (index !== undefined) {
+      i = index.get(k);
+      if (i === undefined && !place) return -1;
+    } else {
+      const near = this.#near;
+      if (near < n && keys[near] === k) i = near;
+      else if (near > 0 && near <= n && keys[near - 1] === k) i = near - 1;
+      else if (n > 0 && before(keys[n - 1] as StoredKey, k, rk)) i = undefined;
+      else i = this.#indexed(c)?.get(k);
+    }
+    if (i === undefined) {
+      // Absent: where it would go.
+      const at = n > 0 && before(keys[n - 1] as StoredKey, k, rk) ? n : lowerBound(keys, k, rk, 0);
+      if (at >= n || keys[at] !== k) {
+        this.#near = at;
+        return -at - 1;
+      }
+      i = at;
+    }
+    this.#near = i + 1;
+    return i;
+  }
+
+  /** Counts a lookup by search of sorted chunk `c`; builds its index at an eighth of its keys. */
+  #indexed(c: Chunk<V>): Map<StoredKey, number> | undefined {
+    const n = c.keys.length;
+    if (++c.searches < INDEX_FROM || c.searches < n >> 3) return undefined;
+    const index = new Map<StoredKey, number>();
+    for (let i = 0; i < n; i++) index.set(c.keys[i] as StoredKey, i);
+    return (c.index = index);
   }
 
   get(k: StoredKey): V | undefined {
-    return (this.#chunks[this.#indexOf(k, keyRank(k))] as Chunk<V>).map.get(k);
+    this.#settle();
+    const rk = keyRank(k);
+    const c = this.#chunks[this.#chunkOf(k, rk)] as Chunk<V>;
+    if (c.map !== undefined) return c.map.get(k);
+    const i = this.#search(c, k, rk, false);
+    return i >= 0 ? c.values[i] : undefined;
   }
 
   has(k: StoredKey): boolean {
-    return (this.#chunks[this.#indexOf(k, keyRank(k))] as Chunk<V>).map.has(k);
+    this.#settle();
+    const rk = keyRank(k);
+    const c = this.#chunks[this.#chunkOf(k, rk)] as Chunk<V>;
+    return c.map !== undefined ? c.map.has(k) : this.#search(c, k, rk, false) >= 0;
   }
 
   set(k: StoredKey, v: V): this {
-    if (v === undefined) this.#mayHoldUndefined = true;
+    this.#settle();
     const rk = keyRank(k);
-    const i = this.#indexOf(k, rk);
-    const c = this.#chunks[i] as Chunk<V>;
+    const ci = this.#chunkOf(k, rk);
+    const c = this.#chunks[ci] as Chunk<V>;
     const m = c.map;
-    const n = m.size;
-    if (n >= c.limit && c.ordered) {
-      // Full, its keys in order: a key past either end is new (see `#insert`). One inside may be
-      // a key it holds, set in place, or a new one, which splits it (its table just grew, but
-      // the split drops the chunk's map).
-      if (rankedBefore(c.last, c.lastRank, k, rk) || rankedBefore(k, rk, c.first as StoredKey, c.firstRank))
-        this.#insert(i, k, rk, v);
-      else {
-        m.set(k, v);
-        if (m.size === n) return this;
-        m.delete(k);
-        this.#size++;
-        this.#split(i, k, rk, v);
-      }
+    if (m !== undefined) {
+      const n = m.size;
+      m.set(k, v);
+      c.sorted = undefined;
+      if (m.size !== n) this.#added();
       return this;
     }
-    m.set(k, v);
-    if (m.size !== n) this.#added(c, n, k, rk);
+    const i = this.#search(c, k, rk, true);
+    if (i >= 0) c.values[i] = v;
+    else this.#insert(ci, -i - 1, k, v);
     return this;
+  }
+
+  #added(): void {
+    this.#size++;
+    this.#version++;
+  }
+
+  /**
+   * Adds `k`, which sorted chunk `ci` lacks, at index `i` there. A full chunk gets a new chunk
+   * after it for a key past its end, before it for a key below its first, and otherwise splits
+   * in halves.
+   */
+  #insert(ci: number, i: number, k: StoredKey, v: V): void {
+    this.#added();
+    const c = this.#chunks[ci] as Chunk<V>;
+    const n = c.keys.length;
+    if (n < this.#limit) this.#place(c, i, k, v);
+    else if (i === n) this.#chunks.splice(ci + 1, 0, chunk([k], [v], k));
+    else if (i === 0) {
+      this.#chunks.splice(ci, 0, chunk([k], [v], c.low));
+      c.low = c.keys[0];
+      c.lowRank = keyRank(c.low as StoredKey);
+    } else {
+      const half = n >> 1;
+      const upper = chunk(c.keys.slice(half), c.values.slice(half), c.keys[half]);
+      c.keys.length = half;
+      c.values.length = half;
+      moved(c);
+      this.#chunks.splice(ci + 1, 0, upper);
+      if (i <= half) this.#place(c, i, k, v);
+      else this.#place(upper, i - half, k, v);
+    }
+  }
+
+  /** Puts new key `k` at index `i` of sorted chunk `c`, which has room: moving few, or as a `Map`. */
+  #place(c: Chunk<V>, i: number, k: StoredKey, v: V): void {
+    const n = c.keys.length;
+    if (i === n) push(c, k, v);
+    else if (n - i <= Math.min(MOST_MOVED, this.#limit >> 1)) {
+      moved(c);
+      c.keys.splice(i, 0, k);
+      c.values.splice(i, 0, v);
+    } else {
+      const m = new Map<StoredKey, V>();
+      for (let j = 0; j < n; j++) m.set(c.keys[j] as StoredKey, c.values[j] as V);
+      m.set(k, v);
+      c.map = m;
+      moved(c);
+      c.keys = [];
+      c.values = [];
+    }
+  }
+
+  delete(k: StoredKey): boolean {
+    this.#settle();
+    const rk = keyRank(k);
+    const ci = this.#chunkOf(k, rk);
+    const c = this.#chunks[ci] as Chunk<V>;
+    if (c.map !== undefined) {
+      if (!c.map.delete(k)) return false;
+      c.sorted = undefined;
+    } else {
+      const i = this.#search(c, k, rk, true);
+      if (i < 0) return false;
+      moved(c);
+      c.keys.splice(i, 1);
+      c.values.splice(i, 1);
+    }
+    this.#removed(ci, 1);
+    return true;
+  }
+
+  /**
+   * Records that chunk `ci` lost `n` keys: an emptied chunk goes (the chunk before takes over
+   * its range; the first has no low), unless it is the only one, which starts again sorted.
+   */
+  #removed(ci: number, n: number): void {
+    this.#size -= n;
+    this.#version++;
+    const chunks = this.#chunks;
+    if (sizeOf(chunks[ci] as Chunk<V>) > 0) return;
+    if (chunks.length === 1) chunks[0] = chunk([], [], undefined);
+    else {
+      chunks.splice(ci, 1);
+      if (ci === 0) Object.assign(chunks[0] as Chunk<V>, { low: undefined, lowRank: -1 });
+    }
+  }
+
+  /**
+   * Deletes every entry for which `keep(value, key)` is false, in one pass (where a delete a key
+   * would move the entries after it each time); returns how many went.
+   */
+  retain(keep: (value: V, key: StoredKey) => boolean): number {
+    this.#settle();
+    let dropped = 0;
+    for (let ci = this.#chunks.length - 1; ci >= 0; ci--) {
+      const c = this.#chunks[ci] as Chunk<V>;
+      let gone = 0;
+      if (c.map !== undefined) {
+        const m = c.map;
+        m.forEach((value, key) => {
+          if (!keep(value, key)) {
+            m.delete(key);
+            gone++;
+          }
+        });
+        if (gone > 0) c.sorted = undefined;
+      } else {
+        const { keys, values } = c;
+        let w = 0;
+        for (let r = 0; r < keys.length; r++) {
+          const key = keys[r] as StoredKey;
+          const value = values[r] as V;
+          if (!keep(value, key)) continue;
+          keys[w] = key;
+          values[w++] = value;
+        }
+        gone = keys.length - w;
+        if (gone > 0) moved(c);
+        keys.length = w;
+        values.length = w;
+      }
+      if (gone === 0) continue;
+      dropped += gone;
+      this.#removed(ci, gone);
+    }
+    return dropped;
+  }
+
+  clear(): void {
+    this.#settle();
+    this.#chunks = [chunk([], [], undefined)];
+    this.#size = 0;
+    this.#version++;
+  }
+
+  /**
+   * A merge of keys in key order into this map (see {@link KeyMerge}); it ends at its `end()` or
+   * at the map's next use otherwise.
+   */
+  merge(): KeyMerge<V> {
+    this.#settle();
+    const m = new KeyMerge<V>(this.#limit, this.#chunks, (added) => {
+      this.#size += added;
+      if (added > 0) this.#version++;
+      this.#merge = undefined;
+    });
+    this.#merge = m;
+    return m;
   }
 
   /**
    * Joins `source` into this map: each of its keys that this map lacks is added with its value,
    * and each it holds takes the source's value where `replaces(incoming, current)` says so
-   * (never called for an identical value). `written` hears of every key written, with its value.
-   * Each key is routed to its chunk once, where a `get` then `set` would route it twice.
-   * Returns whether anything was written. The source is not changed.
+   * (never called for an identical value). `written` hears of every key written, with its value,
+   * in key order. A {@link KeyMerge}: the two maps are walked side by side. Returns whether
+   * anything was written. The source is not changed.
    */
   joinFrom(
     source: KeyMap<V>,
     replaces: (incoming: V, current: V) => boolean,
     written?: (k: StoredKey, v: V) => void,
   ): boolean {
+    if (source === this) return false;
     let changed = false;
-    if (source.#mayHoldUndefined) this.#mayHoldUndefined = true;
-    const mayHoldUndefined = this.#mayHoldUndefined;
-    // The source's chunks as `forEach` walks them (see there): by `for...of`, a 5k-entry join
-    // allocated 300 KB more, which made young-generation collections land in joins more often.
-    for (const from of source.chunks())
-      from.forEach((v, k) => {
-        const rk = keyRank(k);
-        const i = this.#indexOf(k, rk);
-        const m = (this.#chunks[i] as Chunk<V>).map;
-        const cur = m.get(k);
-        // A key that holds `undefined` is told from one the map lacks by `has` alone.
-        if (cur === undefined && (!mayHoldUndefined || !m.has(k))) this.#insert(i, k, rk, v);
-        else if (cur !== v && replaces(v, cur as V)) m.set(k, v);
-        else return;
+    const from = source.chunks();
+    const m = this.merge();
+    for (const { keys, values } of from)
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as StoredKey;
+        const v = values[i] as V;
+        if (m.seek(k)) {
+          const cur = m.current as V;
+          if (cur === v || !replaces(v, cur)) continue;
+        }
+        m.write(v);
         written?.(k, v);
         changed = true;
-      });
+      }
+    m.end();
     return changed;
   }
 
-  /**
-   * Adds `k` (of group `rk`), which this map lacks, to chunk `i`, whose range holds it. Where the
-   * chunk is full and its keys in order, a key past either end starts a chunk of its own and
-   * one inside splits it.
-   */
-  #insert(i: number, k: StoredKey, rk: number, v: V): void {
-    const c = this.#chunks[i] as Chunk<V>;
-    const m = c.map;
-    const n = m.size;
-    if (n >= c.limit && c.ordered) {
-      this.#size++;
-      const limit = this.#size > LARGE * this.#limit ? LARGE * this.#limit : this.#limit;
-      if (rankedBefore(c.last, c.lastRank, k, rk))
-        this.#chunks.splice(i + 1, 0, chunk(limit, k, new Map([[k, v]]), k, k));
-      else if (rankedBefore(k, rk, c.first as StoredKey, c.firstRank)) {
-        this.#chunks.splice(i, 0, chunk(limit, c.low, new Map([[k, v]]), k, k));
-        c.low = c.first;
-        c.lowRank = c.firstRank;
-      } else this.#split(i, k, rk, v);
-      return;
-    }
-    m.set(k, v);
-    this.#added(c, n, k, rk);
-  }
-
-  /** Records new key `k` (of group `rk`) of chunk `c`, which held `n` keys before it. */
-  #added(c: Chunk<V>, n: number, k: StoredKey, rk: number): void {
-    this.#size++;
-    if (n === 0) {
-      c.first = k;
-      c.firstRank = rk;
-    }
-    noteKey(c, k, rk);
-  }
-
-  /**
-   * Splits the full chunk `i`, whose keys are in order, into two halves, and adds new key `k` to
-   * the half its range holds. Both halves are fresh maps: a walk over the old one (see `chunks`)
-   * reads on undisturbed.
-   */
-  #split(i: number, k: StoredKey, rk: number, v: V): void {
-    const c = this.#chunks[i] as Chunk<V>;
-    const lower = new Map<StoredKey, V>();
-    const upper = new Map<StoredKey, V>();
-    const half = c.map.size >> 1;
-    let j = 0;
-    let head: StoredKey | undefined;
-    let below: StoredKey | undefined;
-    let low: StoredKey | undefined;
-    c.map.forEach((value, key) => {
-      if (j++ < half) {
-        if (head === undefined) head = key;
-        lower.set(key, value);
-        below = key;
-      } else {
-        if (low === undefined) low = key;
-        upper.set(key, value);
-      }
-    });
-    const a = chunk(c.limit, c.low, lower, head, below);
-    const b = chunk(c.limit, low, upper, low, c.last);
-    this.#chunks.splice(i, 1, a, b);
-    const into = belowLow(k, rk, b) ? a : b;
-    into.map.set(k, v);
-    noteKey(into, k, rk);
-  }
-
-  delete(k: StoredKey): boolean {
-    const chunks = this.#chunks;
-    const i = this.#indexOf(k, keyRank(k));
-    const c = chunks[i] as Chunk<V>;
-    if (!c.map.delete(k)) return false;
-    this.#size--;
-    if (c.map.size === 0) {
-      if (chunks.length === 1) chunks[0] = chunk(this.#limit, undefined);
-      else {
-        // The chunk before takes over the range; the first chunk has no low.
-        chunks.splice(i, 1);
-        if (i === 0) Object.assign(chunks[0] as Chunk<V>, { low: undefined, lowRank: -1 });
-      }
-    }
-    return true;
-  }
-
-  clear(): void {
-    this.#chunks = [chunk(this.#limit, undefined)];
-    this.#size = 0;
-    this.#mayHoldUndefined = false;
-  }
-
-  /**
-   * Calls `callback` for every entry in iteration order. Each chunk's map is walked by its own
-   * `forEach`, which allocates nothing an entry (a `for...of` over a map's entries allocated
-   * about 60 bytes an entry).
-   */
+  /** Calls `callback` for every entry in iteration order (see {@link KeyMap}). */
   forEach(callback: (value: V, key: StoredKey, map: Map<StoredKey, V>) => void, thisArg?: unknown): void {
-    for (const c of this.#chunks.slice())
-      c.map.forEach((v, k) => {
-        callback.call(thisArg, v, k, this);
-      });
+    const at = this.#start();
+    while (this.#step(at)) callback.call(thisArg, at.value as V, at.key as StoredKey, this);
   }
 
   keys(): MapIterator<StoredKey> {
-    return this.#iterate((m) => m.keys());
+    return this.#iterate((at) => at.key as StoredKey);
   }
 
   values(): MapIterator<V> {
-    return this.#iterate((m) => m.values());
+    return this.#iterate((at) => at.value as V);
   }
 
   entries(): MapIterator<[StoredKey, V]> {
-    return this.#iterate((m) => m.entries());
+    return this.#iterate((at) => [at.key as StoredKey, at.value as V]);
   }
 
   [Symbol.iterator](): MapIterator<[StoredKey, V]> {
     return this.entries();
   }
 
-  #iterate<T>(open: (m: Map<StoredKey, V>) => MapIterator<T>): MapIterator<T> {
-    const chunks = this.#chunks;
-    if (chunks.length === 1) return open((chunks[0] as Chunk<V>).map);
-    return new ChunksIterator(
-      chunks.map((c) => c.map),
-      open,
-    );
-  }
-}
-
-/** Records new key `k` (of group `rk`) of chunk `c`: whether its keys are still in order, and the last one. */
-function noteKey<V>(c: Chunk<V>, k: StoredKey, rk: number): void {
-  if (!c.ordered) return;
-  if (rankedBefore(c.last, c.lastRank, k, rk)) {
-    c.last = k;
-    c.lastRank = rk;
-  } else c.ordered = false;
-}
-
-/** One iterator over the maps of several chunks, one after another. */
-class ChunksIterator<T, V> implements MapIterator<T> {
-  readonly #maps: Map<StoredKey, V>[];
-  readonly #open: (m: Map<StoredKey, V>) => MapIterator<T>;
-  #at = 0;
-  #current: MapIterator<T>;
-
-  constructor(maps: Map<StoredKey, V>[], open: (m: Map<StoredKey, V>) => MapIterator<T>) {
-    this.#maps = maps;
-    this.#open = open;
-    this.#current = open(maps[0] as Map<StoredKey, V>);
+  #iterate<T>(pick: (at: Place<V>) => T): MapIterator<T> {
+    const at = this.#start();
+    const it = {
+      next: (): IteratorResult<T, undefined> =>
+        this.#step(at) ? { done: false, value: pick(at) } : { done: true, value: undefined },
+      [Symbol.iterator]: () => it,
+    };
+    return it as MapIterator<T>;
   }
 
-  next(): IteratorResult<T, undefined> {
+  #start(): Place<V> {
+    return {
+      ci: 0,
+      chunk: undefined,
+      p: 0,
+      walk: undefined,
+      after: undefined,
+      afterRank: -1,
+      version: this.#version,
+      key: undefined,
+      value: undefined,
+    };
+  }
+
+  /** Moves `at` to the next entry; false past the last. */
+  #step(at: Place<V>): boolean {
+    this.#settle();
+    if (at.version !== this.#version) {
+      at.version = this.#version;
+      if (at.key !== undefined) this.#refind(at);
+    }
     for (;;) {
-      const r = this.#current.next();
-      if (!r.done || this.#at + 1 >= this.#maps.length) return r;
-      this.#current = this.#open(this.#maps[++this.#at] as Map<StoredKey, V>);
+      const c = this.#chunks[at.ci];
+      if (c === undefined) return false;
+      if (at.chunk !== c) {
+        at.chunk = c;
+        at.p = 0;
+        at.walk = c.map?.entries();
+        at.after = undefined;
+      }
+      if (at.walk === undefined) {
+        if (at.p < c.keys.length) {
+          at.key = c.keys[at.p];
+          at.value = c.values[at.p++];
+          return true;
+        }
+      } else
+        for (let r = at.walk.next(); r.done !== true; r = at.walk.next()) {
+          const [k, v] = r.value;
+          if (at.after !== undefined && !rankedBefore(at.after, at.afterRank, k, keyRank(k))) continue;
+          at.key = k;
+          at.value = v;
+          return true;
+        }
+      at.ci++;
     }
   }
 
-  [Symbol.iterator](): MapIterator<T> {
-    return this;
+  /**
+   * Finds `at`'s place again after keys were added or removed: a `Map` chunk still in the map
+   * goes on with its own iterator; otherwise the walk resumes after the last key visited, in
+   * the chunk whose range now holds it (a `Map` one from its start, passing over keys not after
+   * that key, which it visited in key order before the chunk became a `Map`).
+   */
+  #refind(at: Place<V>): void {
+    const c = at.chunk;
+    if (c !== undefined && at.walk !== undefined && c.map !== undefined) {
+      const ci = this.#chunks.indexOf(c);
+      if (ci >= 0) {
+        at.ci = ci;
+        return;
+      }
+    }
+    const last = at.key as StoredKey;
+    const rk = keyRank(last);
+    const ci = this.#chunkOf(last, rk);
+    const t = this.#chunks[ci] as Chunk<V>;
+    at.ci = ci;
+    at.chunk = t;
+    if (t.map === undefined) {
+      at.walk = undefined;
+      const p = lowerBound(t.keys, last, rk, 0);
+      at.p = p < t.keys.length && t.keys[p] === last ? p + 1 : p;
+    } else {
+      at.walk = t.map.entries();
+      at.after = last;
+      at.afterRank = rk;
+    }
+  }
+}
+
+/** Where an iteration of a {@link KeyMap} is. */
+interface Place<V> {
+  ci: number;
+  /** The chunk walked. */
+  chunk: Chunk<V> | undefined;
+  /** In a sorted chunk: the index of the next entry. */
+  p: number;
+  /** In a `Map` chunk: its iterator. */
+  walk: MapIterator<[StoredKey, V]> | undefined;
+  /** In a `Map` chunk found again: the key the entries visited must come after. */
+  after: StoredKey | undefined;
+  afterRank: number;
+  /** The map's version when the place was last found. */
+  version: number;
+  /** The entry visited last. */
+  key: StoredKey | undefined;
+  value: V | undefined;
+}
+
+function outOfOrder(): never {
+  throw new ValidationError('keys must be sought in strictly ascending key order', 'merge.key');
+}
+
+/**
+ * A merge of keys in strictly ascending key order into a {@link KeyMap}, as in a merge of two
+ * sorted lists: `seek(k)` moves to `k`'s place (true if the map holds it, its value then in
+ * `current`), and `write(v)` writes `k`'s value there. In a sorted chunk, a value written over is
+ * set in place, keys added past its end are pushed, and the first key added inside starts a
+ * merged copy of it, finished when the merge leaves the chunk (and split if it outgrew the
+ * limit): nothing is hashed. In a `Map` chunk, each key is looked up. The map must not be used
+ * until `end()` (any use ends the merge first); keys out of order are refused with a
+ * `ValidationError`.
+ */
+export class KeyMerge<V> {
+  readonly #limit: number;
+  readonly #chunks: Chunk<V>[];
+  readonly #done: (added: number) => void;
+  #ci = 0;
+  /** The index in the current sorted chunk's (old) arrays of the first key not yet passed. */
+  #p = 0;
+  /** The current chunk's merged copy, from its first key up to `#p`, once a key was added inside. */
+  #keys: StoredKey[] | undefined;
+  #values: V[] | undefined;
+  #key: StoredKey | undefined;
+  #rank = -1;
+  #found = false;
+  #sought = false;
+  #added = 0;
+  #ended = false;
+  /** The value the map holds under the key last sought, if it holds it. */
+  current: V | undefined;
+
+  /** @internal Made by {@link KeyMap.merge}. */
+  constructor(limit: number, chunks: Chunk<V>[], done: (added: number) => void) {
+    this.#limit = limit;
+    this.#chunks = chunks;
+    this.#done = done;
+  }
+
+  /** Moves to `k`, which must come after every key sought before; returns whether the map holds it. */
+  seek(k: StoredKey): boolean {
+    if (this.#ended) throw new ValidationError('the merge has ended', 'merge');
+    const rk = keyRank(k);
+    const chunks = this.#chunks;
+    // A key found in a sorted chunk sits at `#p`: the first compare of the search checks the order.
+    let checked = this.#found && (chunks[this.#ci] as Chunk<V>).map === undefined;
+    if (!checked && this.#key !== undefined && !rankedBefore(this.#key, this.#rank, k, rk)) outOfOrder();
+    this.#key = k;
+    this.#rank = rk;
+    this.#sought = true;
+    for (;;) {
+      const c = chunks[this.#ci] as Chunk<V>;
+      const next = chunks[this.#ci + 1];
+      if (c.map !== undefined) {
+        if (next !== undefined && !belowLow(k, rk, next)) {
+          this.#ci++;
+          this.#p = 0;
+          continue;
+        }
+        const cur = c.map.get(k);
+        this.#found = cur !== undefined || c.map.has(k);
+        this.current = cur;
+        return this.#found;
+      }
+      const { keys, values } = c;
+      const from = this.#p;
+      const p = gallop(keys, k, rk, from);
+      if (checked) {
+        if (p === from) outOfOrder();
+        checked = false;
+      }
+      // Only a key past the chunk's last may belong to a later chunk.
+      if (p === keys.length && next !== undefined && !belowLow(k, rk, next)) {
+        this.#leave();
+        this.#ci++;
+        this.#p = 0;
+        continue;
+      }
+      const out = this.#keys;
+      if (out !== undefined)
+        for (let i = from; i < p; i++) {
+          out.push(keys[i] as StoredKey);
+          (this.#values as V[]).push(values[i] as V);
+        }
+      this.#p = p;
+      this.#found = p < keys.length && keys[p] === k;
+      this.current = this.#found ? values[p] : undefined;
+      return this.#found;
+    }
+  }
+
+  /** Writes `v` under the key last sought (once). */
+  write(v: V): void {
+    if (!this.#sought) throw new ValidationError('write needs a seek first', 'merge');
+    this.#sought = false;
+    const c = this.#chunks[this.#ci] as Chunk<V>;
+    const k = this.#key as StoredKey;
+    if (c.map !== undefined) {
+      c.map.set(k, v);
+      c.sorted = undefined;
+      if (!this.#found) this.#added++;
+      return;
+    }
+    if (this.#found) {
+      c.values[this.#p] = v;
+      return;
+    }
+    this.#added++;
+    if (this.#keys !== undefined) {
+      this.#keys.push(k);
+      (this.#values as V[]).push(v);
+    } else if (this.#p < c.keys.length) {
+      this.#keys = c.keys.slice(0, this.#p);
+      this.#values = c.values.slice(0, this.#p);
+      this.#keys.push(k);
+      this.#values.push(v);
+    } else if (c.keys.length < this.#limit) {
+      push(c, k, v);
+      this.#p++;
+    } else {
+      this.#chunks.splice(++this.#ci, 0, chunk([k], [v], k));
+      this.#p = 1;
+    }
+  }
+
+  /** Finishes the current chunk's merged copy, if any: the rest of its keys, then a split if it outgrew the limit. */
+  #leave(): void {
+    const out = this.#keys;
+    if (out === undefined) return;
+    const values = this.#values as V[];
+    const c = this.#chunks[this.#ci] as Chunk<V>;
+    for (let i = this.#p; i < c.keys.length; i++) {
+      out.push(c.keys[i] as StoredKey);
+      values.push(c.values[i] as V);
+    }
+    this.#keys = undefined;
+    this.#values = undefined;
+    const pieces = Math.ceil(out.length / this.#limit);
+    if (pieces === 1) {
+      moved(c);
+      c.keys = out;
+      c.values = values;
+      return;
+    }
+    const each = Math.ceil(out.length / pieces);
+    const split: Chunk<V>[] = [];
+    for (let at = 0; at < out.length; at += each)
+      split.push(chunk(out.slice(at, at + each), values.slice(at, at + each), at === 0 ? c.low : out[at]));
+    this.#chunks.splice(this.#ci, 1, ...split);
+    this.#ci += pieces - 1;
+  }
+
+  /** Ends the merge: the map is whole again. Later calls do nothing. */
+  end(): void {
+    if (this.#ended) return;
+    this.#leave();
+    this.#ended = true;
+    this.#done(this.#added);
   }
 }

@@ -129,10 +129,9 @@ export const LWWMap = {
   /** The live keys and values, in a `Map` (byte keys come back as fresh `Uint8Array`s). */
   value(s: LWWMapState): Map<Key, Value> {
     const out = new Map<Key, Value>();
-    for (const chunk of s.entries.chunks())
-      chunk.forEach((e, k) => {
-        if (!e.deleted) out.set(loadKey(k), e.value as Value);
-      });
+    s.entries.forEach((e, k) => {
+      if (!e.deleted) out.set(loadKey(k), e.value as Value);
+    });
     return out;
   },
   digest: (s: LWWMapState): Digest => ({ seen: DotContext.clone(s.context) }),
@@ -168,7 +167,9 @@ export const LWWMap = {
   /** The number of live keys. */
   size(s: LWWMapState): number {
     let n = 0;
-    for (const chunk of s.entries.chunks()) for (const e of chunk.values()) if (!e.deleted) n++;
+    s.entries.forEach((e) => {
+      if (!e.deleted) n++;
+    });
     return n;
   },
 
@@ -204,14 +205,7 @@ export const LWWMap = {
    * Returns how many tombstones were dropped.
    */
   compact(s: LWWMapState, stable: VersionVector): number {
-    let dropped = 0;
-    for (const [k, e] of s.entries) {
-      if (e.deleted && e.seq <= (stable.get(e.replica) ?? 0)) {
-        s.entries.delete(k);
-        dropped++;
-      }
-    }
-    return dropped;
+    return s.entries.retain((e) => !e.deleted || e.seq > (stable.get(e.replica) ?? 0));
   },
 } as const;
 

@@ -1,7 +1,9 @@
 import type { DotContext, ReplicaId } from '@nlbd/core';
-import type { StoredKey } from './key.js';
+import { keyRank, rankedBefore, type StoredKey } from './key.js';
 import { KeyMap } from './key-map.js';
 import type { LWWEntry } from './lww.js';
+
+const keyBefore = (a: StoredKey, b: StoredKey): boolean => rankedBefore(a, keyRank(a), b, keyRank(b));
 
 /** Items a block of a writer's log holds: the unit that a query skips or reads. */
 const BLOCK = 512;
@@ -51,7 +53,7 @@ export class WriteIndex {
 
   /** The entries of `entries` whose write `seen` lacks (each checked to be current). */
   lacking(entries: ReadonlyMap<StoredKey, LWWEntry>, seen: DotContext): KeyMap<LWWEntry> {
-    const out = new KeyMap<LWWEntry>();
+    const found: [StoredKey, LWWEntry][] = [];
     for (const [replica, log] of this.#writers) {
       const top = seen.vv.get(replica) ?? 0;
       const beyond = seen.cloud.get(replica);
@@ -64,10 +66,24 @@ export class WriteIndex {
           if (seq <= top || beyond?.has(seq) === true) continue;
           const key = keys[i] as StoredKey;
           const e = entries.get(key);
-          if (e !== undefined && e.seq === seq && e.replica === replica) out.set(key, e);
+          if (e !== undefined && e.seq === seq && e.replica === replica) found.push([key, e]);
         }
       }
     }
+    // Found writer by writer: sorted (unless already in key order), then merged in at once, so
+    // that the delta's chunks come out sorted.
+    if (!found.every(([k], i) => i === 0 || keyBefore((found[i - 1] as [StoredKey, LWWEntry])[0], k)))
+      found.sort(([a], [b]) => (keyBefore(a, b) ? -1 : keyBefore(b, a) ? 1 : 0));
+    const out = new KeyMap<LWWEntry>();
+    const merge = out.merge();
+    let last: StoredKey | undefined;
+    for (const [key, e] of found) {
+      if (key === last) continue;
+      last = key;
+      merge.seek(key);
+      merge.write(e);
+    }
+    merge.end();
     return out;
   }
 }
@@ -100,21 +116,22 @@ export function lackingWrites(entries: KeyMap<LWWEntry>, seen: DotContext): KeyM
     let replica: ReplicaId | undefined;
     let top = 0;
     let beyond: ReadonlySet<number> | undefined;
-    for (const chunk of entries.chunks())
-      for (const [k, e] of chunk) {
-        if (e.replica !== replica) {
-          replica = e.replica;
-          top = seen.vv.get(replica) ?? 0;
-          beyond = seen.cloud.get(replica);
-        }
-        if (e.seq > top && beyond?.has(e.seq) !== true) out.set(k, e);
+    entries.forEach((e, k) => {
+      if (e.replica !== replica) {
+        replica = e.replica;
+        top = seen.vv.get(replica) ?? 0;
+        beyond = seen.cloud.get(replica);
       }
+      if (e.seq > top && beyond?.has(e.seq) !== true) out.set(k, e);
+    });
     return out;
   }
   if (index === undefined || index.items > 2 * entries.size + BLOCK) {
-    index = new WriteIndex();
-    for (const chunk of entries.chunks()) for (const [k, e] of chunk) index.note(k, e);
-    indexes.set(entries, index);
+    const fresh = new WriteIndex();
+    entries.forEach((e, k) => {
+      fresh.note(k, e);
+    });
+    indexes.set(entries, (index = fresh));
   }
   return index.lacking(entries, seen);
 }
