@@ -31,7 +31,7 @@ export {
   type StoredKey,
   storeKey,
 } from './key.js';
-export { CHUNK_ENTRIES, type KeyChunk, KeyMap, KeyMerge } from './key-map.js';
+export { CHUNK_ENTRIES, type KeyChunk, KeyMap, type KeyMerge } from './key-map.js';
 export { type LWWEntry, lwwEntry, stampWins as lwwStampWins, wins as lwwWins } from './lww.js';
 export { LWWMap, LWWMapReplica, type LWWMapState, type LWWReplicaOptions } from './lww-map.js';
 export { LWWRegister, LWWRegisterReplica, type LWWRegisterState } from './lww-register.js';

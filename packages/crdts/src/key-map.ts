@@ -664,7 +664,7 @@ export class KeyMerge<V> {
   /** The value the map holds under the key last sought, if it holds it. */
   current: V | undefined;
 
-  /** @internal Made by {@link KeyMap.merge}. */
+  /** Made by {@link KeyMap.merge} only: the package exports the type, not the class. */
   constructor(limit: number, chunks: Chunk<V>[], done: (added: number) => void) {
     this.#limit = limit;
     this.#chunks = chunks;
