@@ -1,4 +1,4 @@
-import { DotContext, type ReplicaId } from '@nlbd/core';
+import { DotContext, type ReplicaId, ValidationError } from '@nlbd/core';
 import {
   KeyMap,
   type LWWEntry,
@@ -11,7 +11,7 @@ import {
   writeIndexOf,
 } from '@nlbd/crdts';
 import { readContext, writeContext } from './context.js';
-import { keyRunsInOrder, readKeyRuns, readKeys } from './keys.js';
+import { type KeyRunColumns, keyRunsInOrder, readKeyRuns, readKeys } from './keys.js';
 import type { StateCodec } from './layout.js';
 import { readDeltas, readSmallRuns, toDeltas, writeRuns } from './runs.js';
 import { loadValues, wireValues } from './values.js';
@@ -31,8 +31,9 @@ export const lwwCodec: StateCodec<LWWMapState> = {
     // A `KeyMap`'s chunks give its entries in key order, which is wire order (checked by the
     // front coding). Neither keys nor entries are copied into arrays of their own (at 50k
     // entries, each array was a 400 KB large object on fresh memory).
-    const keyRuns = keyRunsInOrder(s.entries, w.deflateKeyText);
-    if (keyRuns === undefined) throw new Error('an LWW-Map state gave its keys out of key order');
+    if (!(s.entries instanceof KeyMap))
+      throw new ValidationError('an LWW-Map state keeps its entries in a KeyMap', 'state.entries');
+    const keyRuns = keyRunsInOrder(s.entries, w.deflateKeyText) as KeyRunColumns;
     const rows = new RowColumns(s.entries.size, w);
     let j = 0;
     for (const { values } of s.entries.chunks())

@@ -1,4 +1,4 @@
-import { type Crdt, DecodeError, DotContext, HybridLogicalClock } from '@nlbd/core';
+import { type Crdt, DecodeError, DotContext, HybridLogicalClock, ValidationError } from '@nlbd/core';
 import {
   GCounter,
   type Key,
@@ -156,6 +156,13 @@ describe('types and tags', () => {
     const nested = encode(ORMap.of(ORSet), ORMap.of(ORSet).empty());
     expect(inspect(nested).tag).toBe('ormap<orset>');
     expect(() => decode(ORMap.of(ORMap.of(ORSet)), nested)).toThrow(DecodeError);
+  });
+
+  it('refuses an LWW-Map state whose entries are not a KeyMap', () => {
+    const state = LWWMap.set(LWWMap.empty(), 'a', 'k', 1, new HybridLogicalClock('a'));
+    const bare = { entries: new Map(state.entries), context: state.context } as unknown as LWWMapState;
+    expect(() => encode(LWWMap, bare)).toThrow(ValidationError);
+    expect(() => encode(LWWMap, bare)).toThrow(/KeyMap/);
   });
 
   it('keeps a decoded state apart from the input bytes', () => {
