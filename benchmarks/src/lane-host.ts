@@ -4,7 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { adapterByName } from '@nlbd/adapters';
-import { type LaneCall, type LaneReply, LocalLane, type WorkerSpec } from './lanes.js';
+import { pinThread, threadId } from './affinity.js';
+import { type LaneCall, type LaneReply, LocalLane, type WorkerReady, type WorkerSpec } from './lanes.js';
 import { scenarioById } from './scenarios/index.js';
 
 const spec = workerData as WorkerSpec;
@@ -31,4 +32,10 @@ port.on('message', async (call: LaneCall) => {
   }
   port.postMessage(reply);
 });
-port.postMessage('ready');
+// Bound to its CPU before anything is timed, if asked (see affinity.ts).
+const tid = spec.cpu === undefined ? undefined : threadId();
+const ready: WorkerReady = {
+  ready: true,
+  ...(spec.cpu !== undefined && tid !== undefined && pinThread(tid, spec.cpu) ? { cpu: spec.cpu } : {}),
+};
+port.postMessage(ready);

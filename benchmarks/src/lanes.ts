@@ -81,6 +81,14 @@ export class LocalLane implements Lane {
 export interface WorkerSpec {
   readonly adapter: string;
   readonly tsconfig: string;
+  /** The CPU to bind the worker's thread to (see affinity.ts), if any. */
+  readonly cpu?: number;
+}
+
+/** A worker's first message: loaded, and bound to `cpu` if it was asked to and could be. */
+export interface WorkerReady {
+  readonly ready: true;
+  readonly cpu?: number;
 }
 
 /** A call to an {@link AdapterWorker}'s lane: `start` a scenario's run, or step the one started. */
@@ -133,9 +141,14 @@ export class AdapterWorker {
   #failure: Error | undefined;
   /** The scenario last started, which errors name. */
   #scenario = 'no scenario yet';
+  #cpu: number | undefined;
 
-  constructor(readonly adapter: string) {
-    const spec: WorkerSpec = { adapter, tsconfig: laneTsconfig() };
+  /** A worker for `adapter`'s lanes, its thread bound to CPU `cpu` if given and possible. */
+  constructor(
+    readonly adapter: string,
+    cpu?: number,
+  ) {
+    const spec: WorkerSpec = { adapter, tsconfig: laneTsconfig(), ...(cpu === undefined ? {} : { cpu }) };
     const boot =
       `import(${JSON.stringify(tsxApi())})` +
       `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(spec.tsconfig)} }); return import(${JSON.stringify(host)}); })`;
@@ -143,11 +156,13 @@ export class AdapterWorker {
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#pending = { resolve: () => resolve(), reject };
     });
-    this.#worker.on('message', (reply: LaneReply | 'ready') => {
+    this.#worker.on('message', (reply: LaneReply | WorkerReady) => {
       const pending = this.#pending;
       this.#pending = undefined;
-      if (reply === 'ready') pending?.resolve(undefined);
-      else if ('error' in reply)
+      if ('ready' in reply) {
+        this.#cpu = reply.cpu;
+        pending?.resolve(undefined);
+      } else if ('error' in reply)
         pending?.reject(new Error(`${adapter} (${this.#scenario}, in its worker): ${reply.error}`));
       else pending?.resolve(reply.value);
     });
@@ -163,6 +178,11 @@ export class AdapterWorker {
   /** Resolves once the worker has loaded the libraries. */
   ready(): Promise<void> {
     return this.#ready;
+  }
+
+  /** The CPU the worker's thread is bound to, once ready (undefined: none). */
+  get cpu(): number | undefined {
+    return this.#cpu;
   }
 
   /**

@@ -1,17 +1,21 @@
 /**
- * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>] [--in-process]`
+ * `pnpm bench [--full] [--filter <scenario ids or numbers>] [--adapters <names>] [--in-process]
+ * [--lane-cpu <n|none>]`
  * (`--help` lists the options; a wrong option or name exits 2 with the list):
  * runs the scenarios on every adapter in this one process, each adapter in a worker thread of its
- * own (all in the main thread with `--in-process`), prints the table and the target ratios, and
+ * own (all in the main thread with `--in-process`), every worker's thread bound to one CPU where
+ * it can be (`--lane-cpu`, see affinity.ts), prints the table and the target ratios, and
  * writes benchmarks/results/<date>.json, .csv, .md and one SVG chart per scenario. An adapter whose
  * run of a scenario throws is reported after the table and makes the exit status 1; the rest still
  * run. `pnpm bench --markdown <date>.json` runs nothing: it prints the Markdown report of the run
  * recorded there.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adapterByName, adapters } from '@nlbd/adapters';
+import { canPin } from './affinity.js';
 import {
   fullRepetitions,
   fullSizes,
@@ -35,6 +39,8 @@ const USAGE = `usage: pnpm bench [options]
   --filter <list>        scenarios by number or id, comma-separated (e.g. 2,3 or full-sync)
   --adapters <list>      adapters by name, comma-separated (${adapters.map((a) => a.name).join(', ')})
   --in-process           every adapter in the main thread, not a worker each (no time limit)
+  --lane-cpu <n|none>    the CPU every worker's thread is bound to (default 0 on Linux with
+                         taskset and two CPUs or more, else none)
   --out <dir>            where the results go (default benchmarks/results)
   --markdown <file>      print the Markdown report of a recorded run (<date>.json); runs nothing
   -h, --help             this text
@@ -61,6 +67,7 @@ const { values } = orUsageError(() =>
       adapters: { type: 'string' },
       out: { type: 'string' },
       'in-process': { type: 'boolean', default: false },
+      'lane-cpu': { type: 'string' },
       markdown: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -69,6 +76,22 @@ const { values } = orUsageError(() =>
 if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
+}
+
+/**
+ * The CPU to bind the workers' threads to: `--lane-cpu` (an integer below the CPU count, or
+ * `none`), by default 0 where threads can be bound (see affinity.ts). Throws on another value.
+ */
+function chooseLaneCpu(option: string | undefined): number | undefined {
+  if (option === undefined) return canPin() ? 0 : undefined;
+  if (option === 'none') return undefined;
+  const cpu = Number(option);
+  if (!/^\d+$/.test(option) || cpu >= availableParallelism())
+    throw new Error(
+      `--lane-cpu takes none or a CPU from 0 to ${availableParallelism() - 1}, got '${option}'`,
+    );
+  if (!canPin()) throw new Error('--lane-cpu needs Linux, two CPUs or more and taskset');
+  return cpu;
 }
 
 /** `path` from the caller's directory: pnpm runs this in benchmarks/, and records where it was called in INIT_CWD. */
@@ -92,6 +115,8 @@ const chosenScenarios = orUsageError(() => selectScenarios(values.filter));
 const chosenAdapters = orUsageError(() =>
   values.adapters ? values.adapters.split(',').map((n) => adapterByName(n.trim())) : [...adapters],
 );
+const isolate = !values['in-process'];
+const laneCpu = isolate ? orUsageError(() => chooseLaneCpu(values['lane-cpu'])) : undefined;
 const config: RunConfig = values.full
   ? { sizes: fullSizes, repetitions: fullRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.full }
   : { sizes: quickSizes, repetitions: quickRepetitions, laneTimeoutMs: LANE_TIMEOUT_MS.quick };
@@ -110,11 +135,10 @@ if (!env.nodeFlags.some((f) => f.startsWith('--min-semi-space-size')))
     'warning: the young generation is not pinned (run node with --min-semi-space-size=16, as pnpm bench ' +
       'does): an isolate that waits while the others run has it shrunk, and its next samples pay',
   );
-const isolate = !values['in-process'];
 console.log(
   `nlbd bench ${values.full ? '--full' : '(quick)'}: ${env.node}, ${env.cpu} x${env.cores}, commit ${env.commit}, ` +
     (isolate
-      ? 'each adapter in a worker thread of its own'
+      ? `each adapter in a worker thread of its own${laneCpu === undefined ? '' : `, all bound to CPU ${laneCpu}`}`
       : 'every adapter in the main thread (--in-process)'),
 );
 console.log(
@@ -124,14 +148,19 @@ console.log(
 );
 
 const started = performance.now();
-const { metrics, failures } = await runBenchmarks(chosenScenarios, chosenAdapters, config, {
+const outcome = await runBenchmarks(chosenScenarios, chosenAdapters, config, {
   progress: (line) => console.error(line),
   isolate,
+  ...(laneCpu === undefined ? {} : { laneCpu }),
 });
+const { metrics, failures } = outcome;
+if (laneCpu !== undefined && outcome.laneCpu === undefined)
+  console.warn(`warning: not every worker could be bound to CPU ${laneCpu}; the record says none`);
 const record: RunRecord = {
   environment: env,
   config,
   lanes: isolate ? 'workers' : 'in-process',
+  ...(outcome.laneCpu === undefined ? {} : { laneCpu: outcome.laneCpu }),
   metrics,
   failures,
   targets: evaluateTargets(metrics),

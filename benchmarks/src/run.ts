@@ -15,6 +15,11 @@ export interface RunOptions {
    * scenarios of the registry (found by id) run in workers.
    */
   readonly isolate?: boolean;
+  /**
+   * The CPU to bind every worker's thread to (see affinity.ts), so that all lanes run at the
+   * same CPU's speed; none by default.
+   */
+  readonly laneCpu?: number;
 }
 
 /** An adapter's run of a scenario that threw: what it threw. The run goes on without it. */
@@ -45,6 +50,8 @@ export function failureLabel(f: Failure): string {
 export interface RunOutcome {
   readonly metrics: Metric[];
   readonly failures: Failure[];
+  /** The CPU every worker's thread was bound to, if each was (`laneCpu` asked and taken). */
+  readonly laneCpu?: number;
 }
 
 /**
@@ -60,14 +67,18 @@ export async function runBenchmarks(
   scenarios: readonly Scenario[],
   adapters: readonly Adapter[],
   config: RunConfig,
-  { progress = () => {}, isolate = true }: RunOptions = {},
+  { progress = () => {}, isolate = true, laneCpu }: RunOptions = {},
 ): Promise<RunOutcome> {
   const metrics: Metric[] = [];
   const failures: Failure[] = [];
   const workers = new Map<string, AdapterWorker>();
+  const started: AdapterWorker[] = [];
   const workerOf = (name: string) => {
     let w = workers.get(name);
-    if (w === undefined) workers.set(name, (w = new AdapterWorker(name)));
+    if (w === undefined) {
+      workers.set(name, (w = new AdapterWorker(name, laneCpu)));
+      started.push(w);
+    }
     return w;
   };
   try {
@@ -107,7 +118,8 @@ export async function runBenchmarks(
   } finally {
     await Promise.all([...workers.values()].map((w) => w.close()));
   }
-  return { metrics, failures };
+  const bound = laneCpu !== undefined && started.length > 0 && started.every((w) => w.cpu === laneCpu);
+  return { metrics, failures, ...(bound ? { laneCpu } : {}) };
 }
 
 /** What a lane's run of a scenario came to: its metrics, or what it threw. */

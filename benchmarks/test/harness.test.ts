@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapters } from '@nlbd/adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowedCpus, canPin, threadId } from '../src/affinity.js';
 import { tinySizes } from '../src/config.js';
 import { environment } from '../src/environment.js';
 import { AdapterWorker, WorkerLane } from '../src/lanes.js';
@@ -299,6 +300,8 @@ describe('the command line', () => {
       [['--fast'], /Unknown option '--fast'/],
       [['--filter', '2,99'], /--filter 2,99: no scenario 99; there are 1 local-sets/],
       [['--adapters', 'nlbd,yj'], /no adapter "yj"; there are plain, nlbd/],
+      [['--lane-cpu', '99'], /--lane-cpu takes none or a CPU from 0 to \d+, got '99'/],
+      [['--lane-cpu', 'first'], /--lane-cpu takes none or a CPU from 0 to \d+, got 'first'/],
     ] as const) {
       const refused = bench(...args);
       expect(refused.status, args.join(' ')).toBe(2);
@@ -460,7 +463,10 @@ describe('the Markdown report', () => {
 
   it('says where and when it ran, with the sizes and the failures', () => {
     expect(md).toContain('Run of 2026-12-04 05:06 UTC, commit `abcdef0+dirty`');
-    expect(md).toContain('each adapter in a worker thread of its own');
+    expect(md).toContain('each adapter in a worker thread of its own;');
+    expect(renderMarkdown({ ...record, laneCpu: 1 })).toContain(
+      'each adapter in a worker thread of its own, all bound to CPU 1;',
+    );
     expect(md).toContain(`fullState ${tinySizes.fullState}`);
     expect(md).toContain('- FAILED: loro in counters: threw');
     expect(md).toContain('- OUT OF TIME: automerge in counters: out of time');
@@ -640,6 +646,35 @@ describe('lanes in workers', () => {
       })),
     );
     expect(metrics).toEqual([]);
+  });
+
+  it('bind every worker thread to laneCpu where threads can be bound, and say so', async () => {
+    // Where `canPin` (Linux, two CPUs or more, taskset), the kernel then lists the CPU alone
+    // for one thread of this process at least; elsewhere nothing is bound and nothing is said.
+    const boundThreads = () =>
+      readdirSync('/proc/self/task').filter((tid) => allowedCpus(Number(tid)) === '1').length;
+    const worker = new AdapterWorker('nlbd', 1);
+    await worker.ready();
+    expect(worker.cpu).toBe(canPin() ? 1 : undefined);
+    if (canPin()) expect(boundThreads()).toBeGreaterThan(0);
+    await worker.close();
+    const two = adapters.filter((a) => a.name === 'nlbd' || a.name === 'plain');
+    const bound = await runBenchmarks([scenarioById('counters')], two, config, { laneCpu: 1 });
+    expect(bound.failures).toEqual([]);
+    expect(bound.laneCpu).toBe(canPin() ? 1 : undefined);
+    const free = await runBenchmarks([scenarioById('counters')], two, config);
+    expect(free.laneCpu).toBeUndefined();
+    expect(new AdapterWorker('nlbd').cpu).toBeUndefined();
+  });
+
+  it('read thread ids and the CPUs a thread may run on from /proc, where it exists', () => {
+    const tid = threadId();
+    if (process.platform !== 'linux') expect(tid).toBeUndefined();
+    else {
+      expect(Number.isSafeInteger(tid)).toBe(true);
+      expect(allowedCpus(tid as number)).toMatch(/^[\d,-]+$/);
+    }
+    expect(allowedCpus(-1)).toBeUndefined();
   });
 
   it("count laneTimeoutMs over all of a run's calls: many short samples run out too", async () => {

@@ -13,6 +13,8 @@ export interface RunRecord {
   readonly config: RunConfig;
   /** Where the adapters ran: each in a worker thread of its own, or all in the main thread. */
   readonly lanes: 'workers' | 'in-process';
+  /** The CPU every worker's thread was bound to, if each was (see affinity.ts). */
+  readonly laneCpu?: number;
   readonly metrics: readonly Metric[];
   /** The adapters' runs of scenarios that threw, which measured nothing. */
   readonly failures: readonly Failure[];

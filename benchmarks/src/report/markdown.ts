@@ -85,7 +85,7 @@ function describeRun(record: RunRecord): string {
   const commit = env.commit.slice(0, 7) + (env.commit.endsWith('+dirty') ? '+dirty' : '');
   const lanes =
     record.lanes === 'workers'
-      ? 'each adapter in a worker thread of its own'
+      ? `each adapter in a worker thread of its own${record.laneCpu === undefined ? '' : `, all bound to CPU ${record.laneCpu}`}`
       : 'every adapter in the main thread';
   const packages = Object.entries(env.packages).map(([name, version]) => `${name} ${version}`);
   return (
