@@ -249,26 +249,27 @@ export class KeyMap<V> implements Map<StoredKey, V> {
   #search(c: Chunk<V>, k: StoredKey, rk: number, place: boolean): number {
     const keys = c.keys;
     const n = keys.length;
-    const index = c.index;
+    const near = this.#near;
     let i: number | undefined;
-    if (index !== undefined) {
-      i = index.get(k);
-      if (i === undefined && !place) return -1;
-    } else {
-      const near = this.#near;
-      if (near < n && keys[near] === k) i = near;
-      else if (near > 0 && near <= n && keys[near - 1] === k) i = near - 1;
-      else if (n > 0 && before(keys[n - 1] as StoredKey, k, rk)) i = undefined;
-      else i = this.#indexed(c)?.get(k);
-    }
+    if (c.index !== undefined) i = c.index.get(k);
+    else if (near < n && keys[near] === k) i = near;
+    else if (near > 0 && near <= n && keys[near - 1] === k) i = near - 1;
     if (i === undefined) {
-      // Absent: where it would go.
-      const at = n > 0 && before(keys[n - 1] as StoredKey, k, rk) ? n : lowerBound(keys, k, rk, 0);
-      if (at >= n || keys[at] !== k) {
-        this.#near = at;
-        return -at - 1;
+      if (c.index !== undefined && !place) return -1;
+      if (n > 0 && before(keys[n - 1] as StoredKey, k, rk)) {
+        this.#near = n;
+        return -n - 1;
       }
-      i = at;
+      if (c.index === undefined) i = this.#indexed(c)?.get(k);
+      if (i === undefined) {
+        // Absent (or not indexed): where it is, or would go.
+        const at = lowerBound(keys, k, rk, 0);
+        if (at >= n || keys[at] !== k) {
+          this.#near = at;
+          return -at - 1;
+        }
+        i = at;
+      }
     }
     this.#near = i + 1;
     return i;
